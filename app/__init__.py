@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI) and chat UI (Gradio) over the assistant service."""

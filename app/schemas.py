@@ -1,0 +1,70 @@
+"""Request and response models of the HTTP API: the contract staff tools and the UI rely on."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUESTION_CHARS = 1000
+MAX_HISTORY_TURNS = 20
+
+
+class Turn(BaseModel):
+    """One earlier message of the conversation, so follow-ups can be understood."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "Quel levier du plan concerne l'accès au foncier ?"}]},
+    )
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="La question, en français.")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
+
+    @field_validator("question")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("la question est vide")
+        return value.strip()
+
+
+class CitationOut(BaseModel):
+    text: str = Field(description="Le passage cité, tel qu'il figure dans le document.")
+    document: str = Field(description="Identifiant du document (nom du fichier sans extension).")
+    title: str
+    page: int
+    section: str = Field(description="Axe › sous-axe (› enjeu) pour le plan, titre de section sinon.")
+    score: float
+    kind: str = Field(description="enjeu, action, figure ou paragraph.")
+    lever: str = Field(description="L'enjeu (levier) auquel le passage appartient, s'il y en a un.")
+
+
+class AskResponse(BaseModel):
+    answer: str
+    refused: bool = Field(description="Vrai quand les documents ne répondent pas à la question.")
+    citations: list[CitationOut] = Field(description="Sources, la meilleure d'abord.")
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    filename: str
+    chunks: int
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    documents: int
+    chunks: int
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,44 @@
+"""The layout-free shape every reader produces: headings, paragraphs, bullets and table rows.
+
+Readers (PDF, Markdown) only recover the document's structure; `chunker` decides what a chunk is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "bullet", "row"]
+
+BULLET_CHARS = "•▪◦●■-–*"
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-zÀ-ÿ])-\s*\n\s*(?=[a-zà-ÿ])")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Block:
+    """A unit of the page: `level` ranks headings (1 = biggest); a row keeps its cells."""
+
+    kind: BlockKind
+    text: str
+    page: int
+    level: int = 0
+    cells: list[str] = field(default_factory=list)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Rejoin wrapped lines: "multi-" + "opérations" → "multi-opérations", others with one space."""
+    text = "\n".join(line.strip() for line in lines)
+    text = _HYPHEN_BREAK.sub("-", text)
+    return normalize_space(text)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of whitespace (including non-breaking spaces) to one space."""
+    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def strip_bullet(text: str) -> str:
+    """Remove a leading bullet sign ("▪ Animer..." → "Animer...")."""
+    return text.lstrip(BULLET_CHARS + " ").strip()

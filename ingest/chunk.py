@@ -1,0 +1,79 @@
+"""The data that leaves ingestion: documents and their chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+ChunkKind = Literal["enjeu", "action", "figure", "paragraph"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One citable passage with the structure it sits in.
+
+    `text` is what a citation shows; `context` (axis › sub-axis › enjeu, or the section heading)
+    is indexed with it so that a bare action such as "Animer des webinaires" is still found by
+    the lever it belongs to. `lever` names the plan row (enjeu) the chunk belongs to, so an
+    action hit can be answered with its whole lever.
+    """
+
+    text: str
+    document: str
+    title: str
+    page: int
+    kind: ChunkKind
+    section: str = ""
+    axis: str = ""
+    sub_axis: str = ""
+    enjeu: str = ""
+    actions: tuple[str, ...] = field(default_factory=tuple)
+    position: int = 0
+
+    @property
+    def id(self) -> str:
+        """Content hash: re-ingesting an unchanged document yields the same ids (idempotent upsert)."""
+        payload = json.dumps(
+            [self.document, self.page, self.kind, self.section, self.enjeu, self.text, self.actions],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+    @property
+    def context(self) -> str:
+        """The structure that gives the passage its meaning: the enjeu of an action, the axis path
+        of a lever, the heading of a paragraph or figure."""
+        if self.kind == "action":
+            return self.enjeu
+        if self.axis:
+            return " › ".join(part for part in (self.axis, self.sub_axis) if part)
+        return self.section
+
+    @property
+    def search_text(self) -> str:
+        """Text given to the lexical index and the embedding model: context, then the passage.
+
+        An action is indexed with its enjeu only, not the axis titles, so that a question
+        matching an axis title ranks the lever rows of that axis rather than every short action.
+        """
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+    def metadata(self) -> dict[str, str | int]:
+        """Flat metadata for Chroma (which only stores scalars)."""
+        data = asdict(self)
+        data.pop("text")
+        data["actions"] = json.dumps(list(self.actions), ensure_ascii=False)
+        return data
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed source file: its id (file stem), display title and chunks in reading order."""
+
+    id: str
+    title: str
+    filename: str
+    sha256: str
+    chunks: tuple[Chunk, ...]

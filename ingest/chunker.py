@@ -1,0 +1,134 @@
+"""Turn blocks into chunks that follow the plan's structure.
+
+- A table row under "I. …" › "A - …" becomes one `enjeu` chunk (the lever: enjeu + all its
+  actions) and one `action` chunk per ▪ action, each carrying its axis, sub-axis and enjeu.
+- A bullet holding a number is a key `figure`; other text becomes `paragraph` chunks, long
+  paragraphs cut at sentence ends so a citation stays tight, short consecutive lines (contacts,
+  letterheads) and a list with its lead-in kept together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ingest.blocks import Block
+from ingest.chunk import Chunk
+
+AXIS = re.compile(r"^[IVX]+\.\s")
+SUB_AXIS = re.compile(r"^[A-Z]\s*[-–]\s")
+MAX_PASSAGE = 420  # characters: a citation a reader can check at a glance
+SHORT_LINE = 70  # lines shorter than this (names, phone numbers) are merged with their neighbours
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
+_HAS_NUMBER = re.compile(r"\d")
+TITLE_WORDS = 6  # a top-level heading this long says something worth citing on its own
+
+
+@dataclass
+class _Path:
+    section: str = ""
+    axis: str = ""
+    sub_axis: str = ""
+    section_level: int = 99
+
+
+def chunk_blocks(blocks: list[Block], document: str, title: str) -> list[Chunk]:
+    """Chunks in reading order, with `position` numbering them."""
+    chunks = list(_chunks(blocks, document, title))
+    return [_renumber(chunk, position) for position, chunk in enumerate(chunks)]
+
+
+def _chunks(blocks: list[Block], document: str, title: str) -> Iterator[Chunk]:
+    path = _Path()
+    pending: list[Block] = []  # paragraphs/bullets waiting to be grouped
+
+    def make(text: str, page: int, kind: str, **extra: object) -> Chunk:
+        return Chunk(
+            text=text,
+            document=document,
+            title=title,
+            page=page,
+            kind=kind,  # type: ignore[arg-type]
+            section=path.section,
+            axis=path.axis,
+            sub_axis=path.sub_axis,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def flush() -> Iterator[Chunk]:
+        for group in _group_text(pending):
+            first = group[0]
+            if first.kind == "bullet" and len(group) == 1 and _HAS_NUMBER.search(first.text):
+                yield make(first.text, first.page, "figure")
+            else:
+                for passage in _split_passages(" ".join(block.text for block in group)):
+                    yield make(passage, first.page, "paragraph")
+        pending.clear()
+
+    for block in blocks:
+        if block.kind == "heading":
+            yield from flush()
+            if AXIS.match(block.text):
+                path = _Path(section=block.text, axis=block.text, section_level=block.level)
+            elif SUB_AXIS.match(block.text) and path.axis:
+                path.sub_axis = block.text
+            else:
+                if block.level <= path.section_level or not path.axis:
+                    path = _Path(section=block.text, section_level=block.level)
+                if block.level <= 2 and len(block.text.split()) >= TITLE_WORDS:
+                    yield make(block.text, block.page, "paragraph")
+        elif block.kind == "row":
+            yield from flush()
+            actions = tuple(block.cells)
+            lever = "\n".join([block.text, *(f"▪ {action}" for action in actions)])
+            yield make(lever, block.page, "enjeu", enjeu=block.text, actions=actions)
+            for action in actions:
+                yield make(action, block.page, "action", enjeu=block.text)
+        else:
+            pending.append(block)
+    yield from flush()
+
+
+def _group_text(blocks: list[Block]) -> Iterator[list[Block]]:
+    """Keep a list with its lead-in ("… autour de 5 axes :" + bullets) and runs of short lines."""
+    group: list[Block] = []
+    for block in blocks:
+        if group and _belongs_with(group, block):
+            group.append(block)
+            continue
+        if group:
+            yield group
+        group = [block]
+    if group:
+        yield group
+
+
+def _belongs_with(group: list[Block], block: Block) -> bool:
+    lead = group[0]
+    if block.page != lead.page:
+        return False
+    if lead.kind == "paragraph" and lead.text.endswith(":") and block.kind == "bullet":
+        return True
+    short_run = all(len(item.text) < SHORT_LINE for item in group) and len(block.text) < SHORT_LINE
+    size = sum(len(item.text) for item in group) + len(block.text)
+    return short_run and block.kind == lead.kind == "paragraph" and size <= MAX_PASSAGE
+
+
+def _split_passages(text: str) -> list[str]:
+    """Cut long text at sentence ends into passages of at most MAX_PASSAGE characters."""
+    if len(text) <= MAX_PASSAGE:
+        return [text]
+    passages: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if passages and len(passages[-1]) + len(sentence) + 1 <= MAX_PASSAGE:
+            passages[-1] = f"{passages[-1]} {sentence}"
+        else:
+            passages.append(sentence)
+    return passages
+
+
+def _renumber(chunk: Chunk, position: int) -> Chunk:
+    from dataclasses import replace
+
+    return replace(chunk, position=position)

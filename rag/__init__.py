@@ -1,0 +1,1 @@
+"""Retrieval and answering: embeddings, the Chroma store, hybrid retrieval and the cited answer."""

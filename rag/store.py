@@ -1,0 +1,146 @@
+"""The Chroma collection that holds chunks, their embeddings and metadata.
+
+Embedded (`PersistentClient` under the data directory) by default; a Chroma server
+(`HttpClient`) when `CHROMA_HOST` is set, so several API workers share one index.
+Chunk ids are content hashes: syncing a document adds what is new, removes what vanished,
+and leaves unchanged chunks alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from langchain_core.embeddings import Embeddings
+
+from ingest import Chunk, Document
+from rag.settings import Settings
+
+ADD_BATCH = 256
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store: its id, cited text and flat metadata."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+    @property
+    def actions(self) -> list[str]:
+        return list(json.loads(self.metadata.get("actions") or "[]"))
+
+    def to_chunk(self) -> Chunk:
+        fields = {key: value for key, value in self.metadata.items() if key in Chunk.__dataclass_fields__}
+        fields["actions"] = tuple(self.actions)
+        return Chunk(text=self.text, **fields)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: str
+    title: str
+    filename: str
+    sha256: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    removed: int
+    unchanged: int
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """A Chroma server client when `CHROMA_HOST` is set, else the embedded store on disk."""
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir))
+
+
+class ChunkStore:
+    """Chunks of every indexed document in one collection (cosine space; we embed ourselves)."""
+
+    def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings) -> None:
+        self.embeddings = embeddings
+        self._collection = client.get_or_create_collection(
+            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def all_chunks(self, document: str | None = None) -> list[StoredChunk]:
+        where = {"document": document} if document else None
+        result = self._collection.get(where=where, include=["documents", "metadatas"])
+        return [
+            StoredChunk(id, text or "", dict(meta or {}))
+            for id, text, meta in zip(result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True)
+        ]
+
+    def documents(self) -> list[DocumentInfo]:
+        result = self._collection.get(include=["metadatas"])
+        metas = [meta for meta in result["metadatas"] or [] if meta]
+        counts = Counter(str(meta["document"]) for meta in metas)
+        first = {str(meta["document"]): meta for meta in reversed(metas)}
+        return [
+            DocumentInfo(
+                id=doc,
+                title=str(first[doc].get("title", doc)),
+                filename=str(first[doc].get("filename", "")),
+                sha256=str(first[doc].get("sha256", "")),
+                chunks=counts[doc],
+            )
+            for doc in sorted(counts)
+        ]
+
+    def sync_document(self, document: Document) -> SyncReport:
+        """Make the store hold exactly this version of the document's chunks.
+
+        New chunks are added before stale ones are removed, so a reader never sees the
+        document missing; re-running after a crash finishes the job (ids are content hashes).
+        """
+        existing = set(self._collection.get(where={"document": document.id}, include=[])["ids"])
+        wanted = {chunk.id: chunk for chunk in document.chunks}
+        new = [chunk for chunk_id, chunk in wanted.items() if chunk_id not in existing]
+        for start in range(0, len(new), ADD_BATCH):
+            batch = new[start : start + ADD_BATCH]
+            vectors = self.embeddings.embed_documents([chunk.search_text for chunk in batch])
+            self._collection.upsert(
+                ids=[chunk.id for chunk in batch],
+                embeddings=vectors,  # type: ignore[arg-type]
+                documents=[chunk.text for chunk in batch],
+                metadatas=[
+                    {**chunk.metadata(), "filename": document.filename, "sha256": document.sha256} for chunk in batch
+                ],
+            )
+        stale = sorted(existing - wanted.keys())
+        if stale:
+            self._collection.delete(ids=stale)
+        return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
+
+    def remove_document(self, document_id: str) -> int:
+        ids = self._collection.get(where={"document": document_id}, include=[])["ids"]
+        if ids:
+            self._collection.delete(ids=ids)
+        return len(ids)
+
+    def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the `k` chunks nearest to the query."""
+        if not self.count():
+            return []
+        result = self._collection.query(
+            query_embeddings=[self.embeddings.embed_query(query)],  # type: ignore[list-item]
+            n_results=min(k, self.count()),
+            where=where,
+            include=["distances"],
+        )
+        distances = (result["distances"] or [[]])[0]
+        return [(id, 1.0 - float(distance)) for id, distance in zip(result["ids"][0], distances, strict=True)]

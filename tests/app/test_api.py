@@ -1,0 +1,66 @@
+"""The HTTP contract, through a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+
+def test_health_and_documents(server: str) -> None:
+    health = httpx.get(f"{server}/api/health")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "documents": 2, "chunks": health.json()["chunks"]}
+    documents = httpx.get(f"{server}/api/documents").json()
+    assert {doc["id"] for doc in documents} == {
+        "ush-occitanie_plan-action-production-logements-sociaux",
+        "2024-12-20_prefet-occitanie_communique-assises-logement",
+    }
+    assert all(doc["chunks"] > 0 for doc in documents)
+
+
+def test_ask_returns_answer_and_citations(server: str) -> None:
+    response = httpx.post(f"{server}/api/ask", json={"question": "Quel levier du plan concerne l'accès au foncier ?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["refused"] is False
+    first = body["citations"][0]
+    assert set(first) >= {"text", "document", "title", "page", "section", "score"}
+    assert "observatoires du foncier" in first["text"]
+    assert first["page"] == 4 and first["section"].startswith("III.")
+    assert first["document"] == "ush-occitanie_plan-action-production-logements-sociaux"
+
+
+def test_figure_and_refusal(server: str) -> None:
+    figure = httpx.post(
+        f"{server}/api/ask", json={"question": "De combien le parc locatif a-t-il crû entre 2016 et 2021 ?"}
+    )
+    assert "13,3%" in figure.json()["citations"][0]["text"]
+    refusal = httpx.post(f"{server}/api/ask", json={"question": "Quelle est la capitale de l'Australie ?"}).json()
+    assert refusal["refused"] is True and refusal["citations"] == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "named"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   "}, "question"),
+        ({}, "question"),
+        ({"question": "x" * 1001}, "question"),
+        ({"question": 42}, "question"),
+        ({"question": "ok ?", "unknown": 1}, "unknown"),
+    ],
+)
+def test_bad_questions_get_a_4xx_naming_the_problem(server: str, payload: dict, named: str) -> None:
+    response = httpx.post(f"{server}/api/ask", json=payload)
+    assert response.status_code == 422
+    assert named in response.json()["detail"]
+
+
+def test_non_json_body_is_a_clear_4xx(server: str) -> None:
+    response = httpx.post(
+        f"{server}/api/ask", content=b"question=foncier", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "JSON" in response.json()["detail"]
+    form = httpx.post(f"{server}/api/ask", content=b"\xff\xfe", headers={"content-type": "text/plain"})
+    assert 400 <= form.status_code < 500

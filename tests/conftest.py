@@ -1,0 +1,91 @@
+"""Shared fixtures: the real corpus indexed once with the real model, and a real uvicorn server.
+
+Every test also gets its own empty data directory (RAG_DATA_DIR), so nothing touches the
+user's index.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.assistant import Assistant
+from rag.indexer import index_folder, open_store
+from rag.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+DATA = Path(__file__).parent / "data"
+PLAN_PDF = CORPUS / "ush-occitanie_plan-action-production-logements-sociaux.pdf"
+PRESS_PDF = CORPUS / "2024-12-20_prefet-occitanie_communique-assises-logement.pdf"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("RAG_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of an index holding the real corpus, built once for the session."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("corpus-index"), corpus_dir=CORPUS)
+    index_folder(CORPUS, open_store(settings))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(corpus_settings: Settings) -> Assistant:
+    return Assistant.from_settings(corpus_settings)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """uvicorn serving the app factory on loopback, as `make run` does."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1"]
+    return subprocess.Popen(
+        [*command, "--port", str(port)], cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.PIPE
+    )
+
+
+def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{base_url} not healthy after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def server(corpus_settings: Settings) -> Iterator[str]:
+    """Base URL of a real uvicorn server over the corpus index."""
+    port = free_port()
+    process = start_server({"RAG_DATA_DIR": str(corpus_settings.data_dir)}, port)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

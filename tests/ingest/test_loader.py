@@ -1,0 +1,42 @@
+"""Unusable files are refused with a reason a staff member can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import DocumentRejected, load_document
+from tests.conftest import DATA, PRESS_PDF
+
+AWKWARD = DATA / "awkward"
+
+
+@pytest.mark.parametrize(
+    ("filename", "reason"),
+    [
+        ("empty.pdf", "vide"),
+        ("encrypted.pdf", "chiffré"),
+        ("scanned.pdf", "aucun texte"),
+        ("mislabelled.pdf", "n'est pas un PDF"),
+        ("truncated.pdf", "corrompu"),
+        ("latin1.md", "UTF-8"),
+        ("notes.docx", "non pris en charge"),
+    ],
+)
+def test_awkward_files_are_rejected_with_a_reason(filename: str, reason: str) -> None:
+    with pytest.raises(DocumentRejected, match=reason) as error:
+        load_document(AWKWARD / filename)
+    assert error.value.filename == filename
+
+
+def test_pdf_renamed_as_markdown_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(DocumentRejected, match="extension trompeuse"):
+        load_document(tmp_path / "note.md", data=PRESS_PDF.read_bytes())
+
+
+def test_document_title_comes_from_pdf_metadata() -> None:
+    document = load_document(PRESS_PDF)
+    assert document.title == "Préfet de la région Occitanie — Communiqué de presse"
+    assert document.id == PRESS_PDF.stem
+    assert len(document.sha256) == 64

@@ -1,0 +1,68 @@
+"""Indexing is an idempotent sync: unchanged documents cost nothing, changed ones are replaced,
+removed ones disappear, and an unreadable file leaves the index as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest import DocumentRejected
+from rag.indexer import index_folder, main, open_store
+from rag.settings import Settings
+from tests.conftest import DATA
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(DATA / "2024-12-20_prefet-occitanie_communique-assises-logement.md", folder / "communique.md")
+    shutil.copy(DATA / "awkward" / "accents.md", folder / "nimes.md")
+    return folder
+
+
+def test_reindexing_unchanged_documents_changes_nothing(folder: Path, isolated_data_dir: Path) -> None:
+    store = open_store(Settings(data_dir=isolated_data_dir))
+    first = index_folder(folder, store)
+    ids = {chunk.id for chunk in store.all_chunks()}
+    second = index_folder(folder, store)
+    assert first.added == first.chunks == len(ids) and first.removed == 0
+    assert (second.added, second.removed) == (0, 0)
+    assert {chunk.id for chunk in store.all_chunks()} == ids
+
+
+def test_changed_document_replaces_its_chunks_and_removed_one_disappears(folder: Path, isolated_data_dir: Path) -> None:
+    store = open_store(Settings(data_dir=isolated_data_dir))
+    index_folder(folder, store)
+    (folder / "nimes.md").write_text("# Habitat à Nîmes\n\nUn seul paragraphe, réécrit.\n", encoding="utf-8")
+    index_folder(folder, store)
+    assert [chunk.text for chunk in store.all_chunks("nimes")] == ["Un seul paragraphe, réécrit."]
+    (folder / "nimes.md").unlink()
+    index_folder(folder, store)
+    assert [info.id for info in store.documents()] == ["communique"]
+
+
+def test_unreadable_file_aborts_before_any_write(folder: Path, isolated_data_dir: Path) -> None:
+    store = open_store(Settings(data_dir=isolated_data_dir))
+    index_folder(folder, store)
+    before = sorted(chunk.id for chunk in store.all_chunks())
+    (folder / "nimes.md").write_text("# Nîmes\n\nVersion modifiée.\n", encoding="utf-8")
+    shutil.copy(DATA / "awkward" / "encrypted.pdf", folder / "encrypted.pdf")
+    with pytest.raises(DocumentRejected, match="chiffré"):
+        index_folder(folder, store)
+    assert sorted(chunk.id for chunk in store.all_chunks()) == before
+
+
+def test_ingest_command_reports_and_fails_clearly(
+    folder: Path, isolated_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "2 documents" in out and "passages" in out and " s" in out
+    shutil.copy(DATA / "awkward" / "truncated.pdf", folder / "truncated.pdf")
+    assert main([str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "truncated.pdf" in err and "inchangé" in err
+    assert len(open_store(Settings(data_dir=isolated_data_dir)).documents()) == 2
