@@ -1,0 +1,1 @@
+"""Evaluation: question set, scorer, the LangChain tutorial baseline, and the benchmark."""

@@ -1,0 +1,260 @@
+"""Score the assistant (and the LangChain tutorial baseline) on the evaluation questions.
+
+    make eval                                   # dev and test splits, both systems
+    python -m eval.scorer --split test --gate   # exit 1 if a metric falls below eval/thresholds.json
+
+A question names its `evidence`: a phrase the cited passage must contain (compared without
+accents, case or whitespace). Metrics: hit@1, hit@3, MRR, citation tightness (the evidence
+within the first 600 characters of the citation holding it), evidence present in the answer,
+refusal accuracy (questions that must be refused), false refusals (answerable ones refused),
+latency p50/p95. Reported per split and per category, with the misses listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.analyzer import fold
+from rag.assistant import Answer, Assistant, Turn
+from rag.indexer import index_folder, open_store
+from rag.settings import Settings
+
+EVAL_DIR = Path(__file__).resolve().parent
+QUESTIONS_DIR = EVAL_DIR / "questions"
+RESULTS_DIR = EVAL_DIR / "results"
+THRESHOLDS = EVAL_DIR / "thresholds.json"
+CORPUS = EVAL_DIR.parent / "corpus"
+TIGHT_CHARS = 600
+
+Ask = Callable[[str, Sequence[Turn]], Answer]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    category: str
+    evidence: str | None
+    history: tuple[Turn, ...] = ()
+
+    @property
+    def must_refuse(self) -> bool:
+        return self.evidence is None
+
+
+@dataclass
+class Outcome:
+    question: Question
+    answer: Answer
+    seconds: float
+    rank: int | None = None  # 1-based rank of the first citation holding the evidence
+    tight: bool = False
+    in_answer: bool = False
+
+
+@dataclass
+class Report:
+    system: str
+    split: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def metrics(self, outcomes: list[Outcome] | None = None) -> dict[str, float]:
+        outcomes = self.outcomes if outcomes is None else outcomes
+        answerable = [o for o in outcomes if not o.question.must_refuse]
+        refusals = [o for o in outcomes if o.question.must_refuse]
+        found = [o for o in answerable if o.rank is not None]
+        latencies = sorted(o.seconds * 1000 for o in outcomes)
+
+        def share(items: list[Outcome], test: Callable[[Outcome], bool]) -> float:
+            return round(sum(map(test, items)) / len(items), 4) if items else float("nan")
+
+        return {
+            "questions": len(outcomes),
+            "hit@1": share(answerable, lambda o: o.rank == 1),
+            "hit@3": share(answerable, lambda o: o.rank is not None and o.rank <= 3),
+            "mrr": round(sum(1 / o.rank for o in found) / len(answerable), 4) if answerable else float("nan"),
+            "tightness": share(found, lambda o: o.tight),
+            "evidence_in_answer": share(answerable, lambda o: o.in_answer),
+            "refusal_accuracy": share(refusals, lambda o: o.answer.refused),
+            "false_refusals": share(answerable, lambda o: o.answer.refused),
+            "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else float("nan"),
+            "latency_p95_ms": round(percentile(latencies, 95), 2) if latencies else float("nan"),
+        }
+
+    def by_category(self) -> dict[str, dict[str, float]]:
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in self.outcomes:
+            groups[outcome.question.category].append(outcome)
+        return {category: self.metrics(items) for category, items in sorted(groups.items())}
+
+    def misses(self) -> list[dict[str, Any]]:
+        rows = []
+        for o in self.outcomes:
+            q = o.question
+            wrong = (o.answer.refused != q.must_refuse) or (not q.must_refuse and o.rank != 1)
+            if wrong:
+                first = o.answer.citations[0].text[:120] if o.answer.citations else ""
+                rows.append(
+                    {
+                        "id": q.id,
+                        "category": q.category,
+                        "question": q.question,
+                        "evidence": q.evidence,
+                        "refused": o.answer.refused,
+                        "rank": o.rank,
+                        "first_citation": first,
+                    }
+                )
+        return rows
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def squash(text: str) -> str:
+    """Compare evidence "up to whitespace, case and accents"."""
+    return "".join(fold(text).split())
+
+
+def load_questions(split: str) -> list[Question]:
+    questions = []
+    for line in (QUESTIONS_DIR / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        history = tuple(Turn(turn["role"], turn["content"]) for turn in raw.get("history") or ())
+        questions.append(Question(raw["id"], raw["question"], raw["category"], raw.get("evidence"), history))
+    return questions
+
+
+def score(ask: Ask, questions: list[Question], system: str, split: str) -> Report:
+    report = Report(system, split)
+    for question in questions:
+        started = time.perf_counter()
+        answer = ask(question.question, question.history)
+        outcome = Outcome(question, answer, time.perf_counter() - started)
+        if question.evidence and not answer.refused:
+            evidence = squash(question.evidence)
+            for rank, citation in enumerate(answer.citations, start=1):
+                if evidence in squash(citation.text):
+                    outcome.rank = rank
+                    outcome.tight = evidence in squash(citation.text[:TIGHT_CHARS])
+                    break
+            outcome.in_answer = evidence in squash(answer.answer)
+        report.outcomes.append(outcome)
+    return report
+
+
+def build_assistant(data_dir: Path, settings: Settings | None = None) -> Assistant:
+    """A fresh index of the corpus, so the score measures the code as it is now."""
+    settings = settings or Settings(data_dir=data_dir, corpus_dir=CORPUS)
+    index_folder(CORPUS, open_store(settings))
+    return Assistant.from_settings(settings)
+
+
+def format_table(reports: list[Report]) -> str:
+    keys = list(reports[0].metrics())
+    header = "| system | split | " + " | ".join(keys) + " |"
+    lines = [header, "|" + " --- |" * (len(keys) + 2)]
+    for report in reports:
+        metrics = report.metrics()
+        lines.append(f"| {report.system} | {report.split} | " + " | ".join(str(metrics[k]) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def format_categories(report: Report) -> str:
+    keys = ["questions", "hit@1", "hit@3", "tightness", "refusal_accuracy", "false_refusals"]
+    lines = [f"\n{report.system} / {report.split} by category", "| category | " + " | ".join(keys) + " |"]
+    lines.append("|" + " --- |" * (len(keys) + 1))
+    for category, metrics in report.by_category().items():
+        lines.append(f"| {category} | " + " | ".join(str(metrics[k]) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def check_gate(report: Report, baseline: Report | None) -> list[str]:
+    """Failures against the committed thresholds (empty when the gate passes)."""
+    thresholds = json.loads(THRESHOLDS.read_text(encoding="utf-8"))
+    metrics = report.metrics()
+    failures = [
+        f"{name} = {metrics[name]} < {minimum}"
+        for name, minimum in thresholds["minimum"].items()
+        if not metrics[name] >= minimum
+    ]
+    failures += [
+        f"{name} = {metrics[name]} > {maximum}"
+        for name, maximum in thresholds["maximum"].items()
+        if not metrics[name] <= maximum
+    ]
+    ratio = thresholds.get("hit@1_vs_baseline")
+    if ratio and baseline is not None:
+        theirs = baseline.metrics()["hit@1"]
+        if metrics["hit@1"] < ratio * theirs:
+            failures.append(f"hit@1 = {metrics['hit@1']} < {ratio} × baseline {theirs}")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eval.scorer", description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    parser.add_argument("--no-baseline", action="store_true", help="score the assistant only")
+    parser.add_argument("--gate", action="store_true", help="exit 1 when below eval/thresholds.json")
+    args = parser.parse_args(argv)
+    splits = ["dev", "test"] if args.split == "all" else [args.split]
+
+    reports: list[Report] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = build_assistant(Path(tmp))
+        baseline = None
+        if not args.no_baseline:
+            from eval.baseline import TutorialBaseline
+
+            baseline = TutorialBaseline(CORPUS)
+        for split in splits:
+            questions = load_questions(split)
+            reports.append(score(assistant.ask, questions, "assistant", split))
+            if baseline is not None:
+                reports.append(score(baseline.ask, questions, "tutorial-baseline", split))
+
+    print(format_table(reports))
+    for report in reports:
+        print(format_categories(report))
+    RESULTS_DIR.mkdir(exist_ok=True)
+    for report in reports:
+        misses = report.misses()
+        if report.system == "assistant" and misses:
+            print(f"\nmisses ({report.split}):")
+            for miss in misses:
+                status = f"refused={miss['refused']} rank={miss['rank']}"
+                print(f"  {miss['id']} [{miss['category']}] {status}: {miss['question']}")
+        out = {"metrics": report.metrics(), "by_category": report.by_category(), "misses": misses}
+        path = RESULTS_DIR / f"{report.system}-{report.split}.json"
+        path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+    (RESULTS_DIR / "report.md").write_text(format_table(reports) + "\n", encoding="utf-8")
+
+    if args.gate:
+        ours = next(r for r in reports if r.system == "assistant" and r.split == splits[-1])
+        theirs = next((r for r in reports if r.system != "assistant" and r.split == splits[-1]), None)
+        failures = check_gate(ours, theirs)
+        for failure in failures:
+            print(f"GATE FAILED: {failure}", file=sys.stderr)
+        if failures:
+            return 1
+        print("gate passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
