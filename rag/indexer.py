@@ -46,6 +46,9 @@ def index_folder(folder: Path, store: ChunkStore) -> IndexReport:
     if not folder.is_dir():
         raise DocumentRejected(str(folder), "dossier introuvable")
     documents: list[Document] = [load_document(path) for path in source_files(folder)]
+    ids = [document.id for document in documents]
+    if clash := sorted({id for id in ids if ids.count(id) > 1}):
+        raise DocumentRejected(str(folder), f"plusieurs fichiers portent le même nom de document : {', '.join(clash)}")
     added = removed = 0
     for document in documents:
         report = store.sync_document(document)

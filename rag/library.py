@@ -1,0 +1,124 @@
+"""The documents the assistant serves, kept safe while staff add, replace or remove them.
+
+Files live in the corpus folder; the index mirrors it. Every write follows the same order so
+that a failure or a crash never leaves the index half-updated for long:
+
+1. parse the new content first — an unusable file is refused before anything changes;
+2. put the file in place atomically (`os.replace`);
+3. sync the index (new chunks added before stale ones are removed), then swap the
+   in-memory search snapshot.
+
+A crash between 2 and 3 is repaired at the next start by `reconcile()`, which re-syncs the
+index with the folder (chunk ids are content hashes, so finished work is not redone).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from pathlib import Path
+
+from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document
+from rag.assistant import Assistant
+from rag.indexer import IndexReport, index_folder
+from rag.store import DocumentInfo
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class DocumentNotFound(LookupError):
+    """No indexed document has this id."""
+
+
+class DuplicateDocument(ValueError):
+    """The same content is already indexed under another name."""
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name: no folders, no traversal, ASCII letters, digits, '.', '_' and '-'."""
+    base = Path(name.replace("\\", "/")).name
+    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    cleaned = _UNSAFE.sub("-", ascii_name).strip(".-_")
+    stem, suffix = os.path.splitext(cleaned)
+    if not stem or suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise DocumentRejected(name or "(sans nom)", "nom de fichier invalide : attendu un .pdf ou un .md")
+    return f"{stem[:100]}{suffix.lower()}"
+
+
+class DocumentLibrary:
+    """Add, replace, remove and re-index documents; one write at a time."""
+
+    def __init__(self, assistant: Assistant, folder: Path, max_bytes: int) -> None:
+        self.assistant = assistant
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def reconcile(self) -> IndexReport:
+        """Make the index mirror the folder (at start-up: finishes an interrupted write)."""
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for leftover in self.folder.glob(".upload-*"):  # a write interrupted before its rename
+                leftover.unlink()
+            report = index_folder(self.folder, self.assistant.store)
+            self.assistant.reload()
+            return report
+
+    def list(self) -> list[DocumentInfo]:
+        return self.assistant.store.documents()
+
+    def get(self, document_id: str) -> DocumentInfo:
+        for info in self.list():
+            if info.id == document_id:
+                return info
+        raise DocumentNotFound(document_id)
+
+    def add(self, filename: str, data: bytes) -> tuple[DocumentInfo, bool]:
+        """Index an uploaded file; returns its info and whether it replaced a document of that name."""
+        name = safe_filename(filename)
+        if len(data) > self.max_bytes:
+            raise DocumentRejected(name, f"fichier trop volumineux ({len(data)} octets, maximum {self.max_bytes})")
+        document = load_document(Path(name), data)
+        with self._lock:
+            for info in self.list():
+                if info.sha256 == document.sha256 and info.id != document.id:
+                    raise DuplicateDocument(f"contenu identique déjà indexé sous « {info.filename} »")
+            previous = next((info for info in self.list() if info.id == document.id), None)
+            self._write(name, data)
+            self._sync(document)
+            if previous and previous.filename != name:  # "plan.md" replacing "plan.pdf"
+                (self.folder / previous.filename).unlink(missing_ok=True)
+        return self.get(document.id), previous is not None
+
+    def remove(self, document_id: str) -> None:
+        with self._lock:
+            info = self.get(document_id)
+            path = self.folder / info.filename
+            path.unlink(missing_ok=True)
+            self.assistant.store.remove_document(document_id)
+            self.assistant.reload()
+
+    def reindex(self, document_id: str) -> DocumentInfo:
+        """Re-read a document's file and bring its chunks up to date (after a parser change)."""
+        with self._lock:
+            info = self.get(document_id)
+            path = self.folder / info.filename
+            if not path.is_file():
+                raise DocumentNotFound(document_id)
+            self._sync(load_document(path))
+        return self.get(document_id)
+
+    def _write(self, name: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".upload-", delete=False) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, self.folder / name)
+
+    def _sync(self, document: Document) -> None:
+        self.assistant.store.sync_document(document)
+        self.assistant.reload()
