@@ -11,6 +11,7 @@ Usage::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,8 @@ class Assistant:
     def __init__(self, settings: Settings, store: ChunkStore) -> None:
         self.settings = settings
         self.store = store
+        self._generation = store.generation()
+        self._checked = time.monotonic()
         self.retriever = HybridRetriever(
             store=store,
             index=SearchIndex(store.all_chunks()),
@@ -86,7 +89,20 @@ class Assistant:
 
     def reload(self) -> None:
         """Swap in a fresh snapshot of the store (after documents were added or removed)."""
+        self._generation = self.store.generation()
         self.retriever.index = SearchIndex(self.store.all_chunks())
+
+    def refresh(self, min_interval: float = 1.0) -> bool:
+        """Reload if another process (API worker, `ingest`) changed the shared index; checked at
+        most every `min_interval` seconds so queries stay cheap. Returns whether it reloaded."""
+        now = time.monotonic()
+        if now - self._checked < min_interval:
+            return False
+        self._checked = now
+        if self.store.generation() == self._generation:
+            return False
+        self.reload()
+        return True
 
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)

@@ -70,9 +70,19 @@ class ChunkStore:
 
     def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings) -> None:
         self.embeddings = embeddings
+        self._client = client
+        self._name = collection
         self._collection = client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+
+    def generation(self) -> int:
+        """A counter bumped by every write, so other processes sharing the index see it changed."""
+        metadata = self._client.get_collection(self._name).metadata or {}
+        return int(metadata.get("generation", 0))
+
+    def _bump_generation(self) -> None:
+        self._collection.modify(metadata={"generation": self.generation() + 1})
 
     def count(self) -> int:
         return self._collection.count()
@@ -124,12 +134,15 @@ class ChunkStore:
         stale = sorted(existing - wanted.keys())
         if stale:
             self._collection.delete(ids=stale)
+        if new or stale:
+            self._bump_generation()
         return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
 
     def remove_document(self, document_id: str) -> int:
         ids = self._collection.get(where={"document": document_id}, include=[])["ids"]
         if ids:
             self._collection.delete(ids=ids)
+            self._bump_generation()
         return len(ids)
 
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
