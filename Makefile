@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 ingest: $(STAMP)
 	$(BIN)/ingest corpus
 
-run: ingest
+run: $(STAMP)
 	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests (never a downloaded browser build).

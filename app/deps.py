@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the settings and the assistant built once at start-up."""
+"""FastAPI dependencies: the settings, the assistant and the document library built once at start-up."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from rag.assistant import Assistant
+from rag.library import DocumentLibrary
 from rag.settings import Settings
 
 
@@ -14,9 +15,14 @@ def get_assistant(request: Request) -> Assistant:
     return request.app.state.assistant
 
 
+def get_library(request: Request) -> DocumentLibrary:
+    return request.app.state.library
+
+
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+LibraryDep = Annotated[DocumentLibrary, Depends(get_library)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,6 +1,6 @@
 """The application factory: API routes, error handlers, and the assistant built once.
 
-    uvicorn --factory app.main:create_app
+uvicorn --factory app.main:create_app
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.documents_routes import router as documents_router
 from app.errors import install_error_handlers
+from app.observability import install_observability
 from app.routes import router
 from rag.assistant import Assistant
+from rag.library import DocumentLibrary
 from rag.settings import Settings, get_settings
 
 
@@ -22,8 +25,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.assistant = Assistant.from_settings(settings)
+        assistant = Assistant.from_settings(settings)
+        library = DocumentLibrary(assistant, settings.corpus_dir, settings.max_upload_bytes)
+        library.reconcile()  # index what corpus/ holds; finishes a write a crash interrupted
+        app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
         yield
 
     app = FastAPI(
@@ -33,5 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_observability(app)
     app.include_router(router)
+    app.include_router(documents_router)
     return app

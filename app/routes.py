@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from app.deps import AssistantDep
 from app.errors import IndexUnavailable
 from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut
 from rag.assistant import Turn
+from rag.retriever import Filters
 
 router = APIRouter(prefix="/api", tags=["assistant"])
 
@@ -23,9 +28,37 @@ async def ask(request: AskRequest, assistant: AssistantDep) -> AskResponse:
     """Répond à une question à partir des documents indexés, avec ses sources (ou refuse)."""
     if not assistant.index.chunks:
         raise IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
+    assistant.refresh()
     history = [Turn(turn.role, turn.content) for turn in request.history]
-    reply = await run_in_threadpool(assistant.ask, request.question, history)
+    filters = Filters(**request.filters.model_dump()) if request.filters else None
+    reply = await run_in_threadpool(assistant.ask, request.question, history, filters)
     return AskResponse.model_validate(asdict(reply))
+
+
+@router.post(
+    "/ask/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "SSE : token…, citations, done."},
+        **ERRORS,
+        **UNAVAILABLE,
+    },
+)
+async def ask_stream(request: AskRequest, assistant: AssistantDep) -> StreamingResponse:
+    """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`."""
+    reply = await ask(request, assistant)
+
+    async def events() -> AsyncIterator[str]:
+        for piece in re.findall(r"\S+\s*", reply.answer):
+            yield _event("token", piece)
+        yield _event("citations", [citation.model_dump() for citation in reply.citations])
+        yield _event("done", {"refused": reply.refused})
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def _event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 @router.get("/health", response_model=HealthOut, responses=UNAVAILABLE)

@@ -19,6 +19,15 @@ class Turn(BaseModel):
     content: str = Field(max_length=20_000)
 
 
+class AskFilters(BaseModel):
+    """Restrict the answer to one document and/or one axis of the plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: str | None = Field(None, max_length=200, description="Identifiant de document.")
+    axis: str | None = Field(None, max_length=300, description="Axe du plan, tel qu'écrit (« III. … »).")
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -26,7 +35,10 @@ class AskRequest(BaseModel):
     )
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="La question, en français.")
-    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
+    history: list[Turn] = Field(
+        default_factory=list, max_length=MAX_HISTORY_TURNS, description="Messages précédents, pour les relances."
+    )
+    filters: AskFilters | None = None
 
     @field_validator("question")
     @classmethod
@@ -58,6 +70,10 @@ class DocumentOut(BaseModel):
     title: str
     filename: str
     chunks: int
+
+
+class UploadOut(DocumentOut):
+    replaced: bool = Field(description="Vrai si un document du même nom a été remplacé.")
 
 
 class HealthOut(BaseModel):

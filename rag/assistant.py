@@ -23,7 +23,7 @@ from rag.answer import compose, refusal, section_path
 from rag.embeddings import load_embeddings
 from rag.query import Query, build_query
 from rag.refusal import judge
-from rag.retriever import Filters, HybridRetriever, SearchIndex
+from rag.retriever import Filters, HybridRetriever, SearchIndex, to_document
 from rag.settings import Settings
 from rag.store import ChunkStore, make_client
 
@@ -107,6 +107,12 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
         return self.chain.invoke({"question": question, "previous": previous, "filters": filters})
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[Citation]:
+        """Retrieval only (no answer, no refusal): the passages best matching `query`, best first."""
+        understood = build_query(query, self.index.vocabulary)
+        hits = self.retriever.search(understood, k=k, filters=filters)
+        return [_citation(to_document(hit)) for hit in hits]
 
     def _understand(self, inputs: dict[str, Any]) -> Query:
         return build_query(inputs["question"], self.index.vocabulary, inputs["previous"])

@@ -33,6 +33,10 @@ class DocumentNotFound(LookupError):
     """No indexed document has this id."""
 
 
+class DocumentTooLarge(DocumentRejected):
+    """The upload exceeds the size limit."""
+
+
 class DuplicateDocument(ValueError):
     """The same content is already indexed under another name."""
 
@@ -80,7 +84,7 @@ class DocumentLibrary:
         """Index an uploaded file; returns its info and whether it replaced a document of that name."""
         name = safe_filename(filename)
         if len(data) > self.max_bytes:
-            raise DocumentRejected(name, f"fichier trop volumineux ({len(data)} octets, maximum {self.max_bytes})")
+            raise DocumentTooLarge(name, f"fichier trop volumineux ({len(data)} octets, maximum {self.max_bytes})")
         document = load_document(Path(name), data)
         with self._lock:
             for info in self.list():

@@ -28,10 +28,17 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("RAG_CHROMA_HOST", "CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("RAG_CHROMA_PORT", "CHROMA_PORT"))
 
+    api_keys: str = Field("", description="Comma-separated keys accepted in X-API-Key for writes; empty = no writes.")
+    max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest document accepted by upload.")
+
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")
     min_coverage: float = Field(0.5, ge=0, le=1, description="Refuse below this share of the question covered.")
+
+    @property
+    def accepted_api_keys(self) -> frozenset[str]:
+        return frozenset(key.strip() for key in self.api_keys.split(",") if key.strip())
 
     @property
     def chroma_dir(self) -> Path:

@@ -1,0 +1,100 @@
+"""Staff routes: manage the indexed documents (writes need an API key) and search without answering."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+
+from app.deps import AssistantDep, LibraryDep, SettingsDep
+from app.errors import Forbidden, Unauthorized
+from app.schemas import CitationOut, DocumentOut, ErrorOut, UploadOut
+from rag.library import DocumentTooLarge
+from rag.retriever import Filters
+
+router = APIRouter(prefix="/api", tags=["documents"])
+
+MAX_K = 50
+AUTH_ERRORS = {
+    401: {"model": ErrorOut, "description": "Clé API absente ou invalide (en-tête X-API-Key)."},
+    403: {"model": ErrorOut, "description": "Écritures désactivées : aucune clé API configurée."},
+}
+NOT_FOUND = {404: {"model": ErrorOut, "description": "Document inconnu."}}
+REJECTED = {
+    409: {"model": ErrorOut, "description": "Même contenu déjà indexé sous un autre nom."},
+    413: {"model": ErrorOut, "description": "Fichier trop volumineux."},
+    422: {"model": ErrorOut, "description": "Fichier refusé (illisible, chiffré, vide, image seule, mauvais type)."},
+}
+
+
+def require_api_key(settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
+    """Writes need one of the keys of RAG_API_KEYS; with none configured, writes are off."""
+    keys = settings.accepted_api_keys
+    if not keys:
+        raise Forbidden("écritures désactivées : aucune clé API n'est configurée (réglage RAG_API_KEYS)")
+    if x_api_key not in keys:
+        raise Unauthorized("clé API absente ou invalide : envoyez l'en-tête X-API-Key")
+
+
+Writer = Depends(require_api_key)
+
+
+@router.post(
+    "/documents",
+    response_model=UploadOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Writer],
+    responses={**AUTH_ERRORS, **REJECTED, 200: {"model": UploadOut, "description": "Document remplacé."}},
+)
+async def upload_document(
+    library: LibraryDep, settings: SettingsDep, response: Response, file: Annotated[UploadFile, File()]
+) -> UploadOut:
+    """Ajoute un PDF ou un Markdown (ou remplace le document du même nom), de façon atomique."""
+    data = await file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise DocumentTooLarge(
+            file.filename or "", f"fichier trop volumineux (maximum {settings.max_upload_bytes} octets)"
+        )
+    info, replaced = await run_in_threadpool(library.add, file.filename or "", data)
+    if replaced:
+        response.status_code = status.HTTP_200_OK
+    return UploadOut(id=info.id, title=info.title, filename=info.filename, chunks=info.chunks, replaced=replaced)
+
+
+@router.delete(
+    "/documents/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Writer],
+    responses={**AUTH_ERRORS, **NOT_FOUND},
+)
+async def delete_document(document_id: str, library: LibraryDep) -> Response:
+    """Retire un document de l'index et du corpus."""
+    await run_in_threadpool(library.remove, document_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/documents/{document_id}/reindex",
+    response_model=DocumentOut,
+    dependencies=[Writer],
+    responses={**AUTH_ERRORS, **NOT_FOUND, **REJECTED},
+)
+async def reindex_document(document_id: str, library: LibraryDep) -> DocumentOut:
+    """Relit le fichier d'un document et met ses passages à jour."""
+    info = await run_in_threadpool(library.reindex, document_id)
+    return DocumentOut(id=info.id, title=info.title, filename=info.filename, chunks=info.chunks)
+
+
+@router.get("/search", response_model=list[CitationOut], responses={422: {"model": ErrorOut}})
+def search(
+    assistant: AssistantDep,
+    q: Annotated[str, Query(min_length=1, max_length=1000, description="Texte recherché.")],
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="Nombre de passages.")] = 5,
+    document: Annotated[str | None, Query(max_length=200, description="Identifiant de document.")] = None,
+    axis: Annotated[str | None, Query(max_length=300, description="Axe du plan, tel qu'écrit (« III. … »).")] = None,
+) -> list[CitationOut]:
+    """Recherche seule (sans réponse ni refus), avec filtres par document et par axe."""
+    assistant.refresh()
+    hits = assistant.search(q, k, Filters(document=document, axis=axis))
+    return [CitationOut.model_validate(hit, from_attributes=True) for hit in hits]
