@@ -21,7 +21,7 @@ ingest: $(STAMP)
 	$(BIN)/ingest corpus
 
 run: $(STAMP)
-	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log
 
 # Debian's Chromium drives the browser tests (never a downloaded browser build).
 browser:

@@ -47,7 +47,18 @@ def _route_of(request: Request) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+def _log_to_stdout() -> None:
+    """One JSON line per request on stdout (uvicorn's own access log is then redundant)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def install_observability(app: FastAPI) -> None:
+    _log_to_stdout()
     metrics = Metrics()
     app.state.metrics = metrics
 

@@ -7,9 +7,11 @@ user's index.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,18 +58,26 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """uvicorn serving the app factory on loopback, as `make run` does."""
+    """uvicorn serving the app factory on loopback, as `make run` does; its log goes to a file
+    (a pipe nobody reads would block the server once full)."""
     command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1"]
-    return subprocess.Popen(
-        [*command, "--port", str(port)], cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.PIPE
+    log = tempfile.NamedTemporaryFile(prefix=f"server-{port}-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--no-access-log"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    process.log_path = log.name  # type: ignore[attr-defined]
+    return process
 
 
 def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"server exited: {Path(process.log_path).read_text()[-3000:]}")  # type: ignore[attr-defined]
         try:
             if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
                 return
@@ -86,6 +96,28 @@ def server(corpus_settings: Settings) -> Iterator[str]:
     try:
         wait_healthy(base_url, process)
         yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+STAFF_KEY = {"X-API-Key": "cle-de-test"}
+
+
+@pytest.fixture(scope="session")
+def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A server over its own copy of the corpus, with an API key, started on an empty index."""
+    root = tmp_path_factory.mktemp("staff")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    port = free_port()
+    env = {"RAG_DATA_DIR": str(root / "data"), "RAG_CORPUS_DIR": str(corpus), "RAG_API_KEYS": "cle-de-test,autre"}
+    env["RAG_MAX_UPLOAD_BYTES"] = "300000"
+    process = start_server(env, port)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url, process)
+        yield base_url, corpus
     finally:
         process.terminate()
         process.wait(timeout=20)

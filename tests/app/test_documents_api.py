@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import CORPUS, DATA, PLAN_PDF, free_port, start_server, wait_healthy
+from tests.conftest import DATA, PLAN_PDF
+from tests.conftest import STAFF_KEY as KEY
 
-KEY = {"X-API-Key": "cle-de-test"}
 LAND = "Quel levier du plan concerne l'accès au foncier ?"
-
-
-@pytest.fixture(scope="module")
-def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A server over its own copy of the corpus, with an API key, started on an empty index."""
-    root = tmp_path_factory.mktemp("staff")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    port = free_port()
-    env = {"RAG_DATA_DIR": str(root / "data"), "RAG_CORPUS_DIR": str(corpus), "RAG_API_KEYS": "cle-de-test,autre"}
-    env["RAG_MAX_UPLOAD_BYTES"] = "300000"
-    process = start_server(env, port)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base_url, process)
-        yield base_url, corpus
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def upload(base: str, name: str, data: bytes, headers: dict[str, str] | None = KEY) -> httpx.Response:
