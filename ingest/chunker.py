@@ -23,6 +23,7 @@ SHORT_LINE = 70  # lines shorter than this (names, phone numbers) are merged wit
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _HAS_NUMBER = re.compile(r"\d")
 TITLE_WORDS = 6  # a top-level heading this long says something worth citing on its own
+MIN_WORDS = 4  # shorter text without a number is a label, not a passage
 
 
 @dataclass
@@ -63,7 +64,8 @@ def _chunks(blocks: list[Block], document: str, title: str) -> Iterator[Chunk]:
                 yield make(first.text, first.page, "figure")
             else:
                 for passage in _split_passages(" ".join(block.text for block in group)):
-                    yield make(passage, first.page, "paragraph")
+                    if _informative(passage):
+                        yield make(passage, first.page, "paragraph")
         pending.clear()
 
     for block in blocks:
@@ -113,6 +115,12 @@ def _belongs_with(group: list[Block], block: Block) -> bool:
     short_run = all(len(item.text) < SHORT_LINE for item in group) and len(block.text) < SHORT_LINE
     size = sum(len(item.text) for item in group) + len(block.text)
     return short_run and block.kind == lead.kind == "paragraph" and size <= MAX_PASSAGE
+
+
+def _informative(text: str) -> bool:
+    """Mottos and labels ("Liberté Égalité Fraternité") say nothing a question could ask about;
+    as chunks they would only catch the words of their heading."""
+    return len(text.split()) >= MIN_WORDS or bool(_HAS_NUMBER.search(text))
 
 
 def _split_passages(text: str) -> list[str]:

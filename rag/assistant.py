@@ -22,7 +22,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from rag.answer import compose, refusal, section_path
 from rag.embeddings import load_embeddings
 from rag.query import Query, build_query
-from rag.refusal import judge
+from rag.refusal import Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, to_document
 from rag.settings import Settings
 from rag.store import ChunkStore, make_client
@@ -63,6 +63,7 @@ class Assistant:
     def __init__(self, settings: Settings, store: ChunkStore) -> None:
         self.settings = settings
         self.store = store
+        self.thresholds = Thresholds(settings.min_coverage, settings.number_coverage, settings.unknown_word_weight)
         self._generation = store.generation()
         self._checked = time.monotonic()
         self.retriever = HybridRetriever(
@@ -128,7 +129,7 @@ class Assistant:
         if documents:
             best = documents[0]
             evidence = f"{section_path(best.metadata)}\n{(levers[0] or best).page_content}"
-        verdict = judge(inputs["query"], evidence, self.index.bm25, self.settings.min_coverage)
+        verdict = judge(inputs["query"], evidence, self.index.bm25, self.thresholds)
         if verdict.refused:
             return Answer(answer=refusal(self.coverage()), refused=True, citations=[])
         return Answer(

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.analyzer import expand, fold, stem, words
+from rag.analyzer import data_lines, expand, fold, stem, words
 from rag.lexical import QueryTerm
 
 SYNONYM_WEIGHT = 0.6
@@ -46,6 +46,7 @@ class Query:
     text: str
     terms: tuple[QueryTerm, ...]
     content: tuple[ContentWord, ...] = field(default_factory=tuple)
+    wants_number: bool = False  # "combien…", "quel est le loyer…": the answer must hold a number
 
 
 def is_follow_up(question: str) -> bool:
@@ -95,6 +96,20 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         text=text,
         terms=tuple(QueryTerm(term, weight) for term, weight in weights.items()),
         content=tuple(content),
+        wants_number=asks_quantity(question),
+    )
+
+
+@lru_cache
+def quantity_cues() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fold(line).split()) for line in data_lines("quantity_cues.txt"))
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question asks for a number, an amount or a date ("combien…", "quel est le loyer…")."""
+    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
+    return any(
+        tuple(tokens[i : i + len(cue)]) == cue for cue in quantity_cues() for i in range(len(tokens) - len(cue) + 1)
     )
 
 

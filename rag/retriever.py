@@ -7,6 +7,7 @@ ingesting builds a new one and swaps it in, so a query never sees a half-built i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ from pydantic import ConfigDict
 from rag.lexical import BM25Index
 from rag.query import Query, build_query
 from rag.store import ChunkStore, StoredChunk
+
+NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
+_NUMBER = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class HybridRetriever(BaseRetriever):
             lexical_part = lexical.get(chunk_id, 0.0) / top_lexical
             dense_part = (dense[chunk_id] - low) / spread if chunk_id in dense else 0.0
             score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
+            if query.wants_number and _NUMBER.search(chunk.text):
+                score *= NUMBER_BOOST
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
         hits.sort(key=lambda hit: (-hit.score, hit.chunk.metadata.get("position", 0)))
         return _one_per_lever(hits)[: k or self.k]

@@ -34,7 +34,13 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")
-    min_coverage: float = Field(0.5, ge=0, le=1, description="Refuse below this share of the question covered.")
+    min_coverage: float = Field(0.4, ge=0, le=1, description="Refuse below this share of the question covered.")
+    number_coverage: float = Field(
+        0.7, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
+    )
+    unknown_word_weight: float = Field(
+        1.5, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
+    )
 
     @property
     def accepted_api_keys(self) -> frozenset[str]:
