@@ -135,7 +135,7 @@ class Assistant:
         return Answer(
             answer=compose(documents, levers),
             refused=False,
-            citations=[_citation(document) for document in documents],
+            citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
         )
 
     def _lever(self, document: LCDocument) -> LCDocument | None:
@@ -155,10 +155,12 @@ class Assistant:
         return topics
 
 
-def _citation(document: LCDocument) -> Citation:
+def _citation(document: LCDocument, lever: LCDocument | None = None) -> Citation:
+    """A plan row is cited whole (enjeu and all its actions, a few hundred characters) even when
+    one action matched, so the reader checks the lever in one place."""
     meta = document.metadata
     return Citation(
-        text=document.page_content,
+        text=(lever or document).page_content,
         document=str(meta["document"]),
         title=str(meta["title"]),
         page=int(meta["page"]),
