@@ -149,9 +149,10 @@ def score(ask: Ask, questions: list[Question], system: str, split: str) -> Repor
         if question.evidence and not answer.refused:
             evidence = squash(question.evidence)
             for rank, citation in enumerate(answer.citations, start=1):
-                if evidence in squash(citation.text):
+                # A citation shows its section (axis › sub-axis) above the passage: both can hold the evidence.
+                if evidence in squash(f"{citation.section}\n{citation.text}"):
                     outcome.rank = rank
-                    outcome.tight = evidence in squash(citation.text[:TIGHT_CHARS])
+                    outcome.tight = evidence in squash(f"{citation.section}\n{citation.text[:TIGHT_CHARS]}")
                     break
             outcome.in_answer = evidence in squash(answer.answer)
         report.outcomes.append(outcome)

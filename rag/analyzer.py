@@ -57,8 +57,14 @@ def analyze(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Synonym:
-    trigger: tuple[str, ...]  # folded words that must appear consecutively in the question
+    trigger: tuple[str, ...]  # stems that must appear consecutively in the question
     expansion: tuple[str, ...]  # stems added to the query
+
+
+def _trigger_stems(text: str) -> list[str]:
+    """Stems of every word, stop words included ("prix des terrains" keeps "de"), for phrase matching."""
+    folded = fold(_ELISION.sub(" ", text.replace("’", "'"))).replace("'", " ")
+    return [stem(word) for word in _WORD.findall(folded) if len(word) > 1 or word.isdigit()]
 
 
 @lru_cache
@@ -66,19 +72,25 @@ def synonyms() -> tuple[Synonym, ...]:
     table = []
     for line in data_lines("synonyms.tsv"):
         trigger, _, expansion = line.partition("\t")
-        trigger_words = tuple(fold(_ELISION.sub(" ", trigger)).replace("'", " ").split())
-        table.append(Synonym(trigger_words, tuple(analyze(expansion))))
+        table.append(Synonym(tuple(_trigger_stems(trigger)), tuple(analyze(expansion))))
     return tuple(table)
 
 
-def expand(question: str) -> list[str]:
-    """Stems the synonym table adds for `question` (those not already in it)."""
-    tokens = fold(_ELISION.sub(" ", question.replace("’", "'"))).replace("'", " ")
-    tokens_list = _WORD.findall(tokens)
-    present = set(analyze(question))
-    added: list[str] = []
+def synonym_matches(text: str) -> list[tuple[Synonym, set[str]]]:
+    """The synonym entries whose trigger occurs in `text`, each with the stems it covers there."""
+    tokens = _trigger_stems(text)
+    found = []
     for synonym in synonyms():
         size = len(synonym.trigger)
-        if any(tuple(tokens_list[i : i + size]) == synonym.trigger for i in range(len(tokens_list) - size + 1)):
-            added.extend(term for term in synonym.expansion if term not in present and term not in added)
+        if any(tuple(tokens[i : i + size]) == synonym.trigger for i in range(len(tokens) - size + 1)):
+            found.append((synonym, set(synonym.trigger)))
+    return found
+
+
+def expand(text: str) -> list[str]:
+    """Stems the synonym table adds for `text` (those not already in it)."""
+    present = set(analyze(text))
+    added: list[str] = []
+    for synonym, _ in synonym_matches(text):
+        added.extend(term for term in synonym.expansion if term not in present and term not in added)
     return added

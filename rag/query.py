@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.analyzer import data_lines, expand, fold, stem, words
+from rag.analyzer import data_lines, expand, fold, stem, synonym_matches, words
 from rag.lexical import QueryTerm
 
 SYNONYM_WEIGHT = 0.6
@@ -59,14 +59,18 @@ def is_follow_up(question: str) -> bool:
 
 
 def content_words(question: str, vocabulary: frozenset[str]) -> list[ContentWord]:
-    """Each content word of `question` with its typo correction and synonym stems."""
+    """Each content word of `question` with the stems that also count as it: its typo correction,
+    and the expansions of every synonym phrase it is part of ("prix des terrains" → observatoires)."""
+    matches = synonym_matches(question)
     found: dict[str, ContentWord] = {}
     for word in words(question):
         term = stem(word)
-        alternatives = list(expand(word))
+        alternatives = [
+            extra for synonym, covered in matches if term in covered for extra in synonym.expansion if extra != term
+        ]
         if term not in vocabulary and (fixed := correct_typo(term, vocabulary)):
             alternatives.append(fixed)
-        found.setdefault(term, ContentWord(term, tuple(alternatives)))
+        found.setdefault(term, ContentWord(term, tuple(dict.fromkeys(alternatives))))
     return list(found.values())
 
 
