@@ -22,7 +22,6 @@ MAX_PASSAGE = 420  # characters: a citation a reader can check at a glance
 SHORT_LINE = 70  # lines shorter than this (names, phone numbers) are merged with their neighbours
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _HAS_NUMBER = re.compile(r"\d")
-TITLE_WORDS = 6  # a top-level heading this long says something worth citing on its own
 MIN_WORDS = 4  # shorter text without a number is a label, not a passage
 
 
@@ -78,8 +77,6 @@ def _chunks(blocks: list[Block], document: str, title: str) -> Iterator[Chunk]:
             else:
                 if block.level <= path.section_level or not path.axis:
                     path = _Path(section=block.text, section_level=block.level)
-                if block.level <= 2 and len(block.text.split()) >= TITLE_WORDS:
-                    yield make(block.text, block.page, "paragraph")
         elif block.kind == "row":
             yield from flush()
             actions = tuple(block.cells)

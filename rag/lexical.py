@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rag.analyzer import analyze
 
 K1 = 1.2
-B = 0.75
+B = 0.3  # weak length normalisation: structure-aware chunks are short and alike (tuned on dev)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from rag.lexical import QueryTerm
 SYNONYM_WEIGHT = 0.6
 CONTEXT_WEIGHT = 0.5  # words of the previous question, for a follow-up
 TYPO_WEIGHT = 0.9
+LONG_WORD = 10  # stems this long may be two edits away from the vocabulary ("president" is not "present")
 PREFIX_MIN = 5
 PREFIX_SHARE = 0.8
 FOLLOW_UP_MAX_WORDS = 4
@@ -47,6 +48,8 @@ class Query:
     terms: tuple[QueryTerm, ...]
     content: tuple[ContentWord, ...] = field(default_factory=tuple)
     wants_number: bool = False  # "combien…", "quel est le loyer…": the answer must hold a number
+    wants_fact: bool = False  # "qui est le président…": what is asked about must be in the passage
+    figures: tuple[str, ...] = ()  # numbers and ordinals the question names ("2021", "troisièmes")
 
 
 def is_follow_up(question: str) -> bool:
@@ -94,27 +97,46 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         earlier = content_words(previous, vocabulary)
         for word in earlier:
             add(word.stem, CONTEXT_WEIGHT)
-        content = content or earlier
+        content = list({word.stem: word for word in [*earlier, *content]}.values())
     return Query(
         question=question,
         text=text,
         terms=tuple(QueryTerm(term, weight) for term, weight in weights.items()),
         content=tuple(content),
         wants_number=asks_quantity(question),
+        wants_fact=_has_cue(question, "strict_cues.txt"),
+        figures=tuple(dict.fromkeys(figures_of(question))),
     )
 
 
 @lru_cache
-def quantity_cues() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(fold(line).split()) for line in data_lines("quantity_cues.txt"))
+def _cues(name: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fold(line).split()) for line in data_lines(name))
+
+
+def _has_cue(question: str, name: str) -> bool:
+    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
+    return any(tuple(tokens[i : i + len(cue)]) == cue for cue in _cues(name) for i in range(len(tokens) - len(cue) + 1))
 
 
 def asks_quantity(question: str) -> bool:
     """Whether the question asks for a number, an amount or a date ("combien…", "quel est le loyer…")."""
-    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
-    return any(
-        tuple(tokens[i : i + len(cue)]) == cue for cue in quantity_cues() for i in range(len(tokens) - len(cue) + 1)
-    )
+    return _has_cue(question, "quantity_cues.txt")
+
+
+@lru_cache
+def number_words() -> frozenset[str]:
+    return frozenset(stem(fold(line.strip())) for line in data_lines("number_words.txt"))
+
+
+def figures_of(text: str) -> list[str]:
+    """Stems of the digits and number words of `text` (stop words included: "trois" is one)."""
+    folded = fold(text).replace("'", " ")
+    return [
+        term
+        for term in map(stem, re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", folded))
+        if term[0].isdigit() or term in number_words()
+    ]
 
 
 @lru_cache(maxsize=8192)
@@ -122,7 +144,7 @@ def correct_typo(stem: str, vocabulary: frozenset[str]) -> str | None:
     """The vocabulary stem one edit away (two for long words), if exactly one is closest."""
     if len(stem) < 5 or stem[0].isdigit():
         return None
-    budget = 1 if len(stem) < 8 else 2
+    budget = 1 if len(stem) < LONG_WORD else 2
     best: list[tuple[int, str]] = []
     for candidate in vocabulary:
         if abs(len(candidate) - len(stem)) > budget or candidate[:1] != stem[:1]:

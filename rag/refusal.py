@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.analyzer import analyze
 from rag.lexical import BM25Index
-from rag.query import Query
+from rag.query import Query, figures_of
 
 _NUMBER = re.compile(r"\d")
 
@@ -62,14 +62,13 @@ def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresh
     quantity is asked and the passage holds none."""
     if not passage:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
-    quoted = {word.stem for word in query.content if word.stem[0].isdigit()}
-    if quoted - set(analyze(passage)):  # "le plan prévoit 1 milliard…": a figure the passage lacks
+    if set(query.figures) - set(figures_of(passage)):  # "1 milliard", "les troisièmes assises"
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
-    if query.wants_number:
+    if query.wants_number or query.wants_fact:
         share = coverage(query, passage, bm25, unknown_weight=bm25.max_idf)
         if share < thresholds.number_coverage:
             return Verdict(True, share, True, "ce qui est demandé n'est pas dans le meilleur passage")
-        if not _NUMBER.search(passage):
+        if query.wants_number and not _NUMBER.search(passage):
             return Verdict(True, share, True, "chiffre demandé absent du passage")
         return Verdict(False, share, True, "")
     share = coverage(query, passage, bm25, unknown_weight=thresholds.unknown_weight)

