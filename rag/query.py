@@ -50,6 +50,7 @@ class Query:
     wants_number: bool = False  # "combien…", "quel est le loyer…": the answer must hold a number
     wants_fact: bool = False  # "qui est le président…": what is asked about must be in the passage
     figures: tuple[str, ...] = ()  # numbers and ordinals the question names ("2021", "troisièmes")
+    named: tuple[ContentWord, ...] = ()  # what the question names: places, acronyms, measures ("loyer")
 
 
 def is_follow_up(question: str) -> bool:
@@ -98,6 +99,8 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         for word in earlier:
             add(word.stem, CONTEXT_WEIGHT)
         content = list({word.stem: word for word in [*earlier, *content]}.values())
+    asked = cue_stems(question)
+    content = [word for word in content if word.stem not in asked]
     return Query(
         question=question,
         text=text,
@@ -106,6 +109,7 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         wants_number=asks_quantity(question),
         wants_fact=_has_cue(question, "strict_cues.txt"),
         figures=tuple(dict.fromkeys(figures_of(question))),
+        named=tuple(named_words(question, content)),
     )
 
 
@@ -114,14 +118,46 @@ def _cues(name: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(fold(line).split()) for line in data_lines(name))
 
 
-def _has_cue(question: str, name: str) -> bool:
+def _matched_cues(question: str, name: str) -> list[tuple[str, ...]]:
     tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
-    return any(tuple(tokens[i : i + len(cue)]) == cue for cue in _cues(name) for i in range(len(tokens) - len(cue) + 1))
+    return [cue for cue in _cues(name) if any(tuple(tokens[i : i + len(cue)]) == cue for i in range(len(tokens)))]
+
+
+def _has_cue(question: str, name: str) -> bool:
+    return bool(_matched_cues(question, name))
+
+
+def cue_stems(question: str) -> set[str]:
+    """Stems of the words that only say what kind of answer is wanted ("quelle date", "qui est")."""
+    cues = _matched_cues(question, "quantity_cues.txt") + _matched_cues(question, "strict_cues.txt")
+    return {stem(word) for cue in cues for word in cue} - measure_words()
 
 
 def asks_quantity(question: str) -> bool:
     """Whether the question asks for a number, an amount or a date ("combien…", "quel est le loyer…")."""
     return _has_cue(question, "quantity_cues.txt")
+
+
+@lru_cache
+def measure_words() -> frozenset[str]:
+    return frozenset(stem(fold(line.strip())) for line in data_lines("measures.txt"))
+
+
+def named_stems(question: str) -> set[str]:
+    """Stems of the words a precise answer must mention: proper nouns and acronyms (capitalised
+    after the first word: "Montpellier", "PLAI") and, for a number question, the measure asked
+    ("loyer", "budget")."""
+    tokens = re.findall(r"[^\W\d_]+", question.replace("’", "'"))
+    named = {stem(fold(token)) for token in tokens[1:] if token[0].isupper() and len(token) > 1}
+    if asks_quantity(question):
+        named |= {stem(fold(token)) for token in tokens} & measure_words()
+    return named
+
+
+def named_words(question: str, content: list[ContentWord]) -> list[ContentWord]:
+    """The named words as content words (an acronym that is also a stop word, "PLUS", still counts)."""
+    by_stem = {word.stem: word for word in content}
+    return [by_stem.get(term, ContentWord(term)) for term in sorted(named_stems(question))]
 
 
 @lru_cache

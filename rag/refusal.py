@@ -64,6 +64,9 @@ def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresh
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     if set(query.figures) - set(figures_of(passage)):  # "1 milliard", "les troisièmes assises"
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
+    present = set(analyze(passage))
+    if missing := [word.stem for word in query.named if not word.found_in(present)]:
+        return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
     if query.wants_number or query.wants_fact:
         share = coverage(query, passage, bm25, unknown_weight=bm25.max_idf)
         if share < thresholds.number_coverage:
