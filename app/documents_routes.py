@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 
 from app.deps import AssistantDep, LibraryDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
 from app.schemas import CitationOut, DocumentOut, ErrorOut, UploadOut
-from rag.library import DocumentTooLarge
+from rag.library import DocumentNotFound, DocumentTooLarge
 from rag.retriever import Filters
 
 router = APIRouter(prefix="/api", tags=["documents"])
@@ -98,3 +99,20 @@ def search(
     assistant.refresh()
     hits = assistant.search(q, k, Filters(document=document, axis=axis))
     return [CitationOut.model_validate(hit, from_attributes=True) for hit in hits]
+
+
+files_router = APIRouter(tags=["documents"])
+
+
+@files_router.get(
+    "/documents/{document_id}.pdf",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}, **NOT_FOUND},
+)
+def document_pdf(document_id: str, library: LibraryDep) -> FileResponse:
+    """Le PDF d'un document indexé, pour vérifier une source (ajoutez #page=N pour l'ouvrir à la page)."""
+    info = library.get(document_id)
+    path = library.folder / info.filename
+    if path.suffix.lower() != ".pdf" or not path.is_file():
+        raise DocumentNotFound(document_id)
+    return FileResponse(path, media_type="application/pdf", content_disposition_type="inline")

@@ -10,16 +10,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.documents_routes import files_router
 from app.documents_routes import router as documents_router
 from app.errors import install_error_handlers
+from app.feedback import FeedbackStore
+from app.feedback_routes import router as feedback_router
 from app.observability import install_observability
 from app.routes import router
+from app.ui import mount_ui
 from rag.assistant import Assistant
 from rag.library import DocumentLibrary
 from rag.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
     """Build the app; the embedding model and the index load in the lifespan, not at import."""
     settings = settings or get_settings()
 
@@ -29,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         library = DocumentLibrary(assistant, settings.corpus_dir, settings.max_upload_bytes)
         library.reconcile()  # index what corpus/ holds; finishes a write a crash interrupted
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
+        app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         yield
 
     app = FastAPI(
@@ -41,4 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_observability(app)
     app.include_router(router)
     app.include_router(documents_router)
-    return app
+    app.include_router(feedback_router)
+    app.include_router(files_router)
+    return mount_ui(app) if with_ui else app

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY_TURNS = 20
+ECMA_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 class Turn(BaseModel):
@@ -34,7 +37,12 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "Quel levier du plan concerne l'accès au foncier ?"}]},
     )
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="La question, en français.")
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="La question, en français.",
+        json_schema_extra={"pattern": r"\S"},
+    )
     history: list[Turn] = Field(
         default_factory=list, max_length=MAX_HISTORY_TURNS, description="Messages précédents, pour les relances."
     )
@@ -43,9 +51,11 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def not_blank(cls, value: str) -> str:
-        if not value.strip():
+        """Blank means JSON Schema's `\\s` (ECMAScript whitespace), so the published pattern and
+        this check agree on what a client may send."""
+        if not value.strip(ECMA_WHITESPACE):
             raise ValueError("la question est vide")
-        return value.strip()
+        return value.strip(ECMA_WHITESPACE)
 
 
 class CitationOut(BaseModel):
@@ -80,6 +90,23 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     documents: int
     chunks: int
+
+
+class FeedbackIn(BaseModel):
+    """An official's verdict on one answer, with the answer as it was shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=2000)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=20_000)
+    refused: bool = False
+    citations: list[CitationOut] = Field(default_factory=list, max_length=50)
+
+
+class FeedbackOut(BaseModel):
+    id: int
 
 
 class ErrorOut(BaseModel):

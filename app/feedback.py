@@ -1,0 +1,75 @@
+"""Feedback of officials on answers (👍/👎 and a comment), kept in SQLite under the data directory.
+
+Each row keeps the question, the answer and its citations as they were shown, so staff can
+review what the assistant said, not what it would say today.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+create table if not exists feedback (
+    id integer primary key autoincrement,
+    created_at text not null,
+    rating text not null check (rating in ('up', 'down')),
+    comment text not null default '',
+    question text not null,
+    answer text not null,
+    refused integer not null,
+    citations text not null
+)
+"""
+COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "refused", "citations")
+
+
+class FeedbackStore:
+    """Append-only feedback table; one connection per call (SQLite handles the locking)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self._connect() as connection:
+            connection.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def add(
+        self, rating: str, question: str, answer: str, refused: bool, citations: list[dict[str, Any]], comment: str = ""
+    ) -> int:
+        row = (datetime.now(UTC).isoformat(timespec="seconds"), rating, comment, question, answer, int(refused))
+        with self._lock, self._connect() as connection:
+            cursor = connection.execute(
+                "insert into feedback (created_at, rating, comment, question, answer, refused, citations)"
+                " values (?, ?, ?, ?, ?, ?, ?)",
+                (*row, json.dumps(citations, ensure_ascii=False)),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def rows(self) -> list[dict[str, Any]]:
+        with self._connect() as connection:
+            records = connection.execute(f"select {', '.join(COLUMNS)} from feedback order by id").fetchall()
+        return [dict(zip(COLUMNS, record, strict=True)) for record in records]
+
+    def export(self, fmt: str) -> str:
+        """All feedback as CSV (for a spreadsheet) or JSON Lines (for scripts)."""
+        rows = self.rows()
+        if fmt == "jsonl":
+            for row in rows:
+                row["citations"] = json.loads(row["citations"])
+                row["refused"] = bool(row["refused"])
+            return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()

@@ -1,0 +1,125 @@
+"""The chat elected officials use, mounted on the FastAPI app at "/".
+
+It calls the very same `Assistant` as `POST /api/ask` (read from the app state at each call),
+so the chat and the API cannot answer differently. The conversation is passed back each turn
+so follow-ups ("et pour les entreprises du bâtiment ?") are understood.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+
+from app.feedback import FeedbackStore
+from app.ui_render import answer_markdown, outline_html, sources_html
+from rag.assistant import Answer, Assistant, Turn
+from rag.outline import build_outlines
+
+TITLE = "Assistant Plan Logement Occitanie"
+INTRO = (
+    "Je réponds à partir de deux documents publics : le **plan d'action de l'USH Occitanie** pour la production "
+    "de logements sociaux et le **communiqué du Préfet du 20 décembre 2024**. Je cite toujours mes sources ; "
+    "je ne sais rien d'autre (loyers, budgets, chiffres d'autres villes…) et je le dis."
+)
+EXAMPLES = [
+    "Mon agglo veut suivre le prix des terrains, qui peut nous aider ?",
+    "Des bureaux vides, on peut en faire du logement social ?",
+    "Combien de ménages attendent un logement social ?",
+    "Comment aider les entreprises du BTP à répondre aux appels d'offres des bailleurs ?",
+    "Quand ont eu lieu les deuxièmes assises régionales du logement ?",
+]
+CSS_PATH = Path(__file__).parent / "static" / "ui.css"
+STREAM_PIECES = 12  # the answer is shown in this many steps when it is long enough to read as it comes
+
+
+def _history(messages: list[dict[str, Any]]) -> list[Turn]:
+    return [Turn(m["role"], str(m["content"])) for m in messages if m.get("role") == "user"]
+
+
+def build_ui(app: FastAPI) -> gr.Blocks:
+    """The Blocks; `app.state.assistant` is created by the app lifespan, so it is read at call time."""
+
+    def assistant() -> Assistant:
+        return app.state.assistant
+
+    def feedback() -> FeedbackStore:
+        return app.state.feedback
+
+    def respond(
+        question: str, messages: list[dict[str, Any]], answers: list[dict[str, Any]]
+    ) -> Iterator[tuple[list[dict[str, Any]], str, list[dict[str, Any]], str]]:
+        question = (question or "").strip()
+        if not question:
+            yield messages, "", answers, ""
+            return
+        reply: Answer = assistant().ask(question[:1000], _history(messages))
+        text = answer_markdown(reply) + sources_html(reply)
+        messages = [*messages, {"role": "user", "content": question}]
+        answers = [*answers, {"question": question, **asdict(reply)}]
+        words = re.findall(r"\S+\s*", text) if len(text) > 400 else [text]
+        step = max(1, len(words) // STREAM_PIECES)
+        for end in range(step, len(words) + step, step):
+            shown = "".join(words[:end])
+            yield [*messages, {"role": "assistant", "content": shown}], "", answers, ""
+
+    def rate(data: gr.LikeData, answers: list[dict[str, Any]], comment: str) -> str:
+        turn = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        number = int(turn) // 2  # messages alternate user, assistant
+        if not answers or number >= len(answers):
+            return ""
+        entry = answers[number]
+        rating = "up" if data.liked else "down"
+        feedback().add(rating, entry["question"], entry["answer"], entry["refused"], entry["citations"], comment or "")
+        return "Merci pour votre avis, il a été enregistré." + (" Commentaire joint." if comment else "")
+
+    def outline() -> str:
+        return outline_html(build_outlines(assistant().index.chunks.values()))
+
+    with gr.Blocks(title=TITLE) as blocks:
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        answers = gr.State([])
+        with gr.Tab("Poser une question"):
+            chatbot = gr.Chatbot(
+                label="Conversation",
+                height=520,
+                placeholder="Posez votre question ci-dessous ou choisissez un exemple.",
+                feedback_options=["Like", "Dislike"],
+                sanitize_html=True,
+                elem_id="chat",
+            )
+            with gr.Row():
+                question = gr.Textbox(
+                    label="Votre question",
+                    placeholder="Ex. : qui peut aider mon agglo à suivre le prix du foncier ?",
+                    scale=5,
+                    elem_id="question",
+                    max_length=1000,
+                )
+                send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")
+            gr.Examples(EXAMPLES, inputs=question, label="Exemples de questions (cliquez pour les poser)")
+            comment = gr.Textbox(
+                label="Commentaire sur la réponse (facultatif, envoyé avec 👍/👎)", lines=1, elem_id="comment"
+            )
+            thanks = gr.Markdown(elem_id="thanks")
+            clear = gr.Button("Nouvelle conversation", variant="secondary")
+        with gr.Tab("Parcourir le plan", elem_id="outline-tab"):
+            plan = gr.HTML(elem_id="outline")
+
+        outputs = [chatbot, question, answers, thanks]
+        send.click(respond, [question, chatbot, answers], outputs)
+        question.submit(respond, [question, chatbot, answers], outputs)
+        chatbot.like(rate, [answers, comment], thanks)
+        clear.click(lambda: ([], [], ""), None, [chatbot, answers, thanks])
+        blocks.load(outline, None, plan)
+    return blocks
+
+
+def mount_ui(app: FastAPI) -> FastAPI:
+    """Serve the chat at "/" (after the /api routes, which keep precedence)."""
+    return gr.mount_gradio_app(app, build_ui(app), path="", css=CSS_PATH.read_text(encoding="utf-8"))
