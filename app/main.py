@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         assistant = Assistant.from_settings(settings)
         library = DocumentLibrary(assistant, settings.corpus_dir, settings.max_upload_bytes)
-        library.reconcile()  # index what corpus/ holds; finishes a write a crash interrupted
+        if settings.sync_corpus:
+            library.reconcile()  # index what corpus/ holds; finishes a write a crash interrupted
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
         app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         yield

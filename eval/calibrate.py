@@ -20,9 +20,9 @@ from rag.assistant import Assistant
 from rag.query import build_query
 from rag.refusal import Thresholds, judge
 
-COVERAGE = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
-NUMBER_COVERAGE = [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75]
-UNKNOWN_WEIGHT = [0.5, 1.0, 1.5, 2.0, 3.0]
+COVERAGE = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
+NUMBER_COVERAGE = [0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7]
+UNKNOWN_WEIGHT = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 
 def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[object, str | None]:
@@ -56,7 +56,10 @@ def main() -> None:
     results.sort()
     print(f"dev: {answerable} answerable, {refusals} to refuse")
     print("false_refusals | refusals_caught | coverage | number_coverage | unknown_word_weight")
-    for false_refusals, caught, coverage, number, unknown in results[:15]:
+    best_per_cost = {}
+    for row in results:  # the best setting for each number of false refusals (the trade-off curve)
+        best_per_cost.setdefault(row[0], row)
+    for false_refusals, caught, coverage, number, unknown in list(best_per_cost.values())[:8]:
         print(f"{false_refusals:14d} | {-caught:15d} | {coverage:8} | {number:15} | {unknown}")
 
 

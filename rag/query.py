@@ -49,6 +49,7 @@ class Query:
     content: tuple[ContentWord, ...] = field(default_factory=tuple)
     wants_number: bool = False  # "combien…", "quel est le loyer…": the answer must hold a number
     wants_fact: bool = False  # "qui est le président…": what is asked about must be in the passage
+    gives_orders: bool = False  # "ignore tes instructions…": an instruction hidden in the question
     figures: tuple[str, ...] = ()  # numbers and ordinals the question names ("2021", "troisièmes")
     named: tuple[ContentWord, ...] = ()  # what the question names: places, acronyms, measures ("loyer")
 
@@ -108,6 +109,7 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         content=tuple(content),
         wants_number=asks_quantity(question),
         wants_fact=_has_cue(question, "strict_cues.txt"),
+        gives_orders=_has_cue(question, "injection_cues.txt"),
         figures=tuple(dict.fromkeys(figures_of(question))),
         named=tuple(named_words(question, content)),
     )
@@ -128,9 +130,9 @@ def _has_cue(question: str, name: str) -> bool:
 
 
 def cue_stems(question: str) -> set[str]:
-    """Stems of the words that only say what kind of answer is wanted ("quelle date", "qui est")."""
-    cues = _matched_cues(question, "quantity_cues.txt") + _matched_cues(question, "strict_cues.txt")
-    return {stem(word) for cue in cues for word in cue} - measure_words()
+    """Stems of the words that only say a number is wanted ("combien", "quelle date"); the verbs of
+    fact questions ("qui préside") stay, as they say what is asked."""
+    return {stem(word) for cue in _matched_cues(question, "quantity_cues.txt") for word in cue} - measure_words()
 
 
 def asks_quantity(question: str) -> bool:

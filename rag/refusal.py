@@ -60,6 +60,8 @@ def coverage(query: Query, passage: str, bm25: BM25Index, unknown_weight: float)
 def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresholds) -> Verdict:
     """Refuse when nothing was found, the passage covers too little of the question, or a
     quantity is asked and the passage holds none."""
+    if query.gives_orders:
+        return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
     if not passage:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     if set(query.figures) - set(figures_of(passage)):  # "1 milliard", "les troisièmes assises"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -21,6 +22,7 @@ from rag.lexical import BM25Index
 from rag.query import Query, build_query
 from rag.store import ChunkStore, StoredChunk
 
+TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
 _NUMBER = re.compile(r"\d")
 
@@ -36,9 +38,12 @@ class Hit:
 
     @property
     def lever_key(self) -> tuple[str, str]:
-        """Chunks of one plan row (the enjeu and its actions) form one lever."""
-        meta = self.chunk.metadata
-        return (str(meta["document"]), str(meta.get("enjeu") or self.chunk.id))
+        return lever_key(self.chunk)
+
+
+def lever_key(chunk: StoredChunk) -> tuple[str, str]:
+    """Chunks of one plan row (the enjeu and its actions) form one lever; any other chunk is its own."""
+    return (str(chunk.metadata["document"]), str(chunk.metadata.get("enjeu") or chunk.id))
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,19 @@ class SearchIndex:
             if chunk.metadata.get("kind") == "enjeu"
         }
 
+    @cached_property
+    def topics(self) -> dict[str, list[str]]:
+        """Per document title, its first topics in reading order (plan axes, key figures, sections),
+        computed once per snapshot: a refusal must not sort the whole index."""
+        topics: dict[str, list[str]] = {}
+        for chunk in sorted(self.chunks.values(), key=lambda c: (c.metadata["document"], c.metadata["position"])):
+            meta = chunk.metadata
+            topic = str(meta.get("axis") or ("chiffres clés" if meta.get("kind") == "figure" else meta.get("section")))
+            entries = topics.setdefault(str(meta["title"]), [])
+            if topic and topic not in entries and len(entries) < TOPICS_PER_DOCUMENT:
+                entries.append(topic)
+        return topics
+
     def lever_of(self, chunk: StoredChunk) -> StoredChunk | None:
         """The enjeu chunk (whole lever) an action or enjeu chunk belongs to."""
         enjeu = chunk.metadata.get("enjeu")
@@ -95,11 +113,9 @@ class HybridRetriever(BaseRetriever):
         if filters.where():
             allowed = {id for id, chunk in self.index.chunks.items() if filters.accepts(chunk)}
         lexical = dict(self.index.bm25.search(list(query.terms), self.candidates, allowed))
-        dense = (
-            dict(self.store.dense_search(query.text, self.candidates, filters.where()))
-            if self.lexical_weight < 1
-            else {}
-        )
+        dense = {}
+        if self.lexical_weight < 1 and not self._lexical_decides(lexical, query):
+            dense = dict(self.store.dense_search(query.text, self.candidates, filters.where()))
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         low = min(dense.values(), default=0.0)
         spread = (max(dense.values(), default=0.0) - low) or 1.0
@@ -111,11 +127,34 @@ class HybridRetriever(BaseRetriever):
             lexical_part = lexical.get(chunk_id, 0.0) / top_lexical
             dense_part = (dense[chunk_id] - low) / spread if chunk_id in dense else 0.0
             score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
-            if query.wants_number and _NUMBER.search(chunk.text):
-                score *= NUMBER_BOOST
+            score *= self._boost(query, chunk)
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
         hits.sort(key=lambda hit: (-hit.score, hit.chunk.metadata.get("position", 0)))
         return _one_per_lever(hits)[: k or self.k]
+
+    def _lexical_decides(self, lexical: dict[str, float], query: Query) -> bool:
+        """Whether dense scores could not change the best lever, so embedding the query (most of an
+        answer's time, see `make bench`) can be skipped: the best lever's fused score, counting its
+        dense part as 0, beats every other lever's with a perfect dense part."""
+        chunks = self.index.chunks
+        matched = [(chunks[chunk_id], score) for chunk_id, score in lexical.items() if chunk_id in chunks]
+        if not matched:
+            return False
+        top_score = max(score for _, score in matched)
+        dense_share = 1 - self.lexical_weight
+        weight = self.lexical_weight
+        worst = {chunk.id: self._boost(query, chunk) * weight * score / top_score for chunk, score in matched}
+        leader, _ = max(matched, key=lambda item: worst[item[0].id])
+        ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0)  # a chunk BM25 did not match
+        for chunk, score in matched:
+            if lever_key(chunk) != lever_key(leader):
+                best = self._boost(query, chunk) * (self.lexical_weight * score / top_score + dense_share)
+                ceiling = max(ceiling, best)
+        return worst[leader.id] > ceiling
+
+    @staticmethod
+    def _boost(query: Query, chunk: StoredChunk) -> float:
+        return NUMBER_BOOST if query.wants_number and _NUMBER.search(chunk.text) else 1.0
 
     def _get_relevant_documents(
         self,

@@ -30,16 +30,21 @@ class Settings(BaseSettings):
 
     api_keys: str = Field("", description="Comma-separated keys accepted in X-API-Key for writes; empty = no writes.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest document accepted by upload.")
+    sync_corpus: bool = Field(
+        True,
+        description="Mirror corpus_dir into the index at start-up. Turn off on workers that share a Chroma "
+        "server but not the corpus folder, so an empty local folder never empties the shared index.",
+    )
 
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")
-    min_coverage: float = Field(0.35, ge=0, le=1, description="Refuse below this share of the question covered.")
+    min_coverage: float = Field(0.1, ge=0, le=1, description="Refuse below this share of the question covered.")
     number_coverage: float = Field(
-        0.55, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
+        0.5, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
     )
     unknown_word_weight: float = Field(
-        2.0, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
+        1.0, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
     )
 
     @property

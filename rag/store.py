@@ -21,6 +21,7 @@ from ingest import Chunk, Document
 from rag.settings import Settings
 
 ADD_BATCH = 256
+READ_PAGE = 5000  # Chroma's SQLite fails with "too many SQL variables" on one get of ~30k+ rows
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,30 @@ class ChunkStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def _read(self, where: dict[str, Any] | None, include: list[str]) -> dict[str, list[Any]]:
+        """Every row matching `where`, read a page at a time (ids, and the `include` fields)."""
+        rows: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+        while True:
+            page = self._collection.get(
+                where=where,
+                include=include,  # type: ignore[arg-type]
+                limit=READ_PAGE,
+                offset=len(rows["ids"]),
+            )
+            for field, values in rows.items():
+                values.extend(page[field] or [])  # type: ignore[literal-required]
+            if len(page["ids"]) < READ_PAGE:
+                return rows
+
     def all_chunks(self, document: str | None = None) -> list[StoredChunk]:
-        where = {"document": document} if document else None
-        result = self._collection.get(where=where, include=["documents", "metadatas"])
+        rows = self._read({"document": document} if document else None, ["documents", "metadatas"])
         return [
             StoredChunk(id, text or "", dict(meta or {}))
-            for id, text, meta in zip(result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True)
+            for id, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=True)
         ]
 
     def documents(self) -> list[DocumentInfo]:
-        result = self._collection.get(include=["metadatas"])
-        metas = [meta for meta in result["metadatas"] or [] if meta]
+        metas = [meta for meta in self._read(None, ["metadatas"])["metadatas"] if meta]
         counts = Counter(str(meta["document"]) for meta in metas)
         first = {str(meta["document"]): meta for meta in reversed(metas)}
         return [
@@ -117,7 +131,7 @@ class ChunkStore:
         New chunks are added before stale ones are removed, so a reader never sees the
         document missing; re-running after a crash finishes the job (ids are content hashes).
         """
-        existing = set(self._collection.get(where={"document": document.id}, include=[])["ids"])
+        existing = set(self._read({"document": document.id}, [])["ids"])
         wanted = {chunk.id: chunk for chunk in document.chunks}
         new = [chunk for chunk_id, chunk in wanted.items() if chunk_id not in existing]
         for start in range(0, len(new), ADD_BATCH):
@@ -133,17 +147,21 @@ class ChunkStore:
             )
         stale = sorted(existing - wanted.keys())
         if stale:
-            self._collection.delete(ids=stale)
+            self._delete(stale)
         if new or stale:
             self._bump_generation()
         return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
 
     def remove_document(self, document_id: str) -> int:
-        ids = self._collection.get(where={"document": document_id}, include=[])["ids"]
+        ids = self._read({"document": document_id}, [])["ids"]
         if ids:
-            self._collection.delete(ids=ids)
+            self._delete(ids)
             self._bump_generation()
         return len(ids)
+
+    def _delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), READ_PAGE):
+            self._collection.delete(ids=ids[start : start + READ_PAGE])
 
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Ids and cosine similarities of the `k` chunks nearest to the query."""

@@ -13,7 +13,6 @@ from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,10 +42,9 @@ def ask(page: Page, question: str) -> None:
 
 
 def save(page: Page, name: str) -> None:
+    """Screenshots are test artifacts; the README's copies in docs/screenshots/ are refreshed by hand."""
     ARTIFACTS.mkdir(exist_ok=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    shutil.copy(ARTIFACTS / name, SCREENSHOTS / name)
 
 
 def test_official_asks_checks_sources_and_browses_the_plan(browser: Browser, server: str) -> None:
