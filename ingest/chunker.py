@@ -4,7 +4,8 @@
   actions) and one `action` chunk per ▪ action, each carrying its axis, sub-axis and enjeu.
 - A bullet holding a number is a key `figure`; other text becomes `paragraph` chunks, long
   paragraphs cut at sentence ends so a citation stays tight, short consecutive lines (contacts,
-  letterheads) and a list with its lead-in kept together.
+  letterheads), a list with its lead-in, and a paragraph that refers back ("Cette crise…") with
+  the one before kept together.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ MAX_PASSAGE = 420  # characters: a citation a reader can check at a glance
 SHORT_LINE = 70  # lines shorter than this (names, phone numbers) are merged with their neighbours
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _HAS_NUMBER = re.compile(r"\d")
+# A paragraph opening on "Cette crise…", "Ces actions…" means nothing cited alone: keep it with the one before.
+_LEANS_BACK = re.compile(r"^(Cette|Ces|Ce|Cet|Cela|Celle|Celui|Il|Elle|Ils|Elles|Leur|Leurs)\b")
 MIN_WORDS = 4  # shorter text without a number is a label, not a passage
 
 
@@ -109,9 +112,11 @@ def _belongs_with(group: list[Block], block: Block) -> bool:
         return False
     if lead.kind == "paragraph" and lead.text.endswith(":") and block.kind == "bullet":
         return True
-    short_run = all(len(item.text) < SHORT_LINE for item in group) and len(block.text) < SHORT_LINE
     size = sum(len(item.text) for item in group) + len(block.text)
-    return short_run and block.kind == lead.kind == "paragraph" and size <= MAX_PASSAGE
+    if block.kind != lead.kind or lead.kind != "paragraph" or size > MAX_PASSAGE:
+        return False
+    short_run = all(len(item.text) < SHORT_LINE for item in group) and len(block.text) < SHORT_LINE
+    return short_run or _LEANS_BACK.match(block.text) is not None
 
 
 def _informative(text: str) -> bool:

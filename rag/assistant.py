@@ -68,6 +68,7 @@ class Assistant:
             store=store,
             index=SearchIndex(store.all_chunks()),
             lexical_weight=settings.lexical_weight,
+            dense_spread_floor=settings.dense_spread_floor,
             candidates=settings.candidates,
             k=settings.top_k,
         )

@@ -16,9 +16,8 @@ from functools import lru_cache
 from rag.analyzer import data_lines, expand, fold, stem, synonym_matches, words
 from rag.lexical import QueryTerm
 
-SYNONYM_WEIGHT = 0.6
+SYNONYM_WEIGHT = 0.6  # synonyms, acronym definitions and typo corrections
 CONTEXT_WEIGHT = 0.5  # words of the previous question, for a follow-up
-TYPO_WEIGHT = 0.9
 LONG_WORD = 10  # stems this long may be two edits away from the vocabulary ("president" is not "present")
 PREFIX_MIN = 5
 PREFIX_SHARE = 0.8

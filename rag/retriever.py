@@ -104,6 +104,7 @@ class HybridRetriever(BaseRetriever):
     store: ChunkStore
     index: SearchIndex
     lexical_weight: float = 0.7
+    dense_spread_floor: float = 0.07
     candidates: int = 30
     k: int = 5
 
@@ -117,15 +118,17 @@ class HybridRetriever(BaseRetriever):
         if self.lexical_weight < 1 and not self._lexical_decides(lexical, query):
             dense = dict(self.store.dense_search(query.text, self.candidates, filters.where()))
         top_lexical = max(lexical.values(), default=0.0) or 1.0
-        low = min(dense.values(), default=0.0)
-        spread = (max(dense.values(), default=0.0) - low) or 1.0
+        top_dense = max(dense.values(), default=0.0)
+        # Cosines of one model sit in a narrow band: stretching the candidates' spread to 0..1 would
+        # let a 0.005 near-tie in the dense ranking overturn a clear lexical winner (measured on dev).
+        spread = max(top_dense - min(dense.values(), default=0.0), self.dense_spread_floor)
         hits = []
         for chunk_id in lexical.keys() | dense.keys():
             chunk = self.index.chunks.get(chunk_id)
             if chunk is None:  # written by a concurrent ingest, not yet in this snapshot
                 continue
             lexical_part = lexical.get(chunk_id, 0.0) / top_lexical
-            dense_part = (dense[chunk_id] - low) / spread if chunk_id in dense else 0.0
+            dense_part = max(0.0, 1 - (top_dense - dense[chunk_id]) / spread) if chunk_id in dense else 0.0
             score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
             score *= self._boost(query, chunk)
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")
+    dense_spread_floor: float = Field(
+        0.07,
+        ge=0.001,
+        le=2,
+        description="Cosine gap below the best dense hit that counts as no dense support: dense scores are "
+        "scaled by max(spread of the candidates, this), so near-ties of the model do not reorder BM25.",
+    )
     min_coverage: float = Field(0.1, ge=0, le=1, description="Refuse below this share of the question covered.")
     number_coverage: float = Field(
         0.5, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
