@@ -77,6 +77,15 @@ class BM25Index:
         best = matched[np.lexsort((matched, -scores[matched]))]  # score, then index order for ties
         return [(self.ids[index], float(scores[index])) for index in best]
 
+    def contains(self, chunk_id: str, stem: str) -> bool:
+        """Whether the chunk's text holds the term (a binary search in its postings)."""
+        if stem not in self.postings or chunk_id not in self.index_of:
+            return False
+        indices = self.postings[stem][0]  # ascending: built in chunk order
+        index = self.index_of[chunk_id]
+        position = int(np.searchsorted(indices, index))
+        return position < len(indices) and int(indices[position]) == index
+
     def idf_of(self, stem: str) -> float:
         """IDF of a term; unseen terms get the largest possible IDF (they are the most specific)."""
         return self.idf.get(stem, self.max_idf)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.analyzer import data_lines, expand, fold, stem, synonym_matches, words
+from rag.analyzer import data_lines, expand, fold, stem, stop_words, synonym_matches, words
 from rag.lexical import QueryTerm
 
 SYNONYM_WEIGHT = 0.6  # synonyms, acronym definitions and typo corrections
@@ -152,7 +152,21 @@ def named_stems(question: str) -> set[str]:
     named = {stem(fold(token)) for token in tokens[1:] if token[0].isupper() and len(token) > 1}
     if asks_quantity(question):
         named |= {stem(fold(token)) for token in tokens} & measure_words()
-    return named
+    return named | fact_asked(question)
+
+
+def fact_asked(question: str) -> set[str]:
+    """For "qui préside…", "qui est le président de…", "le nom du préfet": the stem of what is asked
+    (préside, président, préfet), a passage about the rest of the question not being an answer.
+    It is the cue's own content word if it has one, else the first content word after the cue."""
+    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
+    for cue in _matched_cues(question, "strict_cues.txt"):
+        start = next(i for i in range(len(tokens)) if tuple(tokens[i : i + len(cue)]) == cue)
+        own = [word for word in cue[1:] if word not in stop_words()]
+        after = [word for word in tokens[start + len(cue) :] if word not in stop_words() and len(word) > 1]
+        if chosen := (own or after)[:1]:
+            return {stem(chosen[0])}
+    return set()
 
 
 def named_words(question: str, content: list[ContentWord]) -> list[ContentWord]:

@@ -24,6 +24,7 @@ from rag.store import ChunkStore, StoredChunk
 
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
+NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
 _NUMBER = re.compile(r"\d")
 
 
@@ -148,16 +149,24 @@ class HybridRetriever(BaseRetriever):
         weight = self.lexical_weight
         worst = {chunk.id: self._boost(query, chunk) * weight * score / top_score for chunk, score in matched}
         leader, _ = max(matched, key=lambda item: worst[item[0].id])
-        ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0)  # a chunk BM25 did not match
+        # A chunk outside BM25's candidates, with a perfect dense part and every boost:
+        ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0) * (NAMED_BOOST if query.named else 1.0)
         for chunk, score in matched:
             if lever_key(chunk) != lever_key(leader):
                 best = self._boost(query, chunk) * (self.lexical_weight * score / top_score + dense_share)
                 ceiling = max(ceiling, best)
         return worst[leader.id] > ceiling
 
-    @staticmethod
-    def _boost(query: Query, chunk: StoredChunk) -> float:
-        return NUMBER_BOOST if query.wants_number and _NUMBER.search(chunk.text) else 1.0
+    def _boost(self, query: Query, chunk: StoredChunk) -> float:
+        """Prefer passages holding a number when one is asked, and those naming what the question
+        names (an acronym, a place): the answer step refuses a best passage without them."""
+        boost = NUMBER_BOOST if query.wants_number and _NUMBER.search(chunk.text) else 1.0
+        bm25 = self.index.bm25
+        if query.named and all(
+            any(bm25.contains(chunk.id, term) for term in (word.stem, *word.alternatives)) for word in query.named
+        ):
+            boost *= NAMED_BOOST
+        return boost
 
     def _get_relevant_documents(
         self,

@@ -49,3 +49,10 @@ def test_follow_up_is_understood_with_the_previous_question(assistant: Assistant
     assert not reply.refused
     assert reply.citations[0].section.startswith("II. Aider à tenir les coûts")
     assert "entreprises" in reply.citations[0].text
+
+
+def test_a_fact_the_documents_lack_is_refused_even_when_its_subject_is_there(assistant: Assistant) -> None:
+    # The USH Occitanie is all over the plan; who presides it is not.
+    reply = assistant.ask("qui est le président de l'USH Occitanie ?")
+    assert reply.refused
+    assert not assistant.ask("qui a animé les échanges pour ce plan ?").refused

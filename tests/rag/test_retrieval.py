@@ -1,4 +1,5 @@
-"""BM25 ranking and the hybrid retriever's shortcut (skipping the query embedding when BM25 decides)."""
+"""BM25 ranking, how the hybrid retriever fuses its two rankings, and its shortcut (skipping the
+query embedding when BM25 decides)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 from eval.scorer import load_questions
 from rag.assistant import Assistant
 from rag.lexical import BM25Index, QueryTerm
-from rag.query import Query, build_query
-from rag.retriever import HybridRetriever
+from rag.query import ContentWord, Query, build_query
+from rag.retriever import HybridRetriever, SearchIndex
+from rag.store import ChunkStore, StoredChunk
 
 
 def test_bm25_ranks_by_term_weight_and_filters() -> None:
@@ -25,6 +27,48 @@ def test_bm25_ranks_by_term_weight_and_filters() -> None:
     assert index.search([QueryTerm("fonci")], k=1) == found[:1]
     assert [chunk_id for chunk_id, _ in index.search([QueryTerm("fonci")], k=5, allowed={"a", "c"})] == ["a"]
     assert index.search([QueryTerm("inconnu")], k=5) == []
+    assert index.contains("b", "terrain") and not index.contains("a", "terrain")
+    assert not index.contains("a", "inconnu") and not index.contains("z", "fonci")
+
+
+class FixedDense(ChunkStore):
+    """A store whose dense ranking is given (the fusion arithmetic, without a model)."""
+
+    def __init__(self, cosines: dict[str, float]) -> None:
+        self.cosines = cosines
+
+    def dense_search(self, query: str, k: int, where: dict[str, object] | None = None) -> list[tuple[str, float]]:
+        return sorted(self.cosines.items(), key=lambda item: -item[1])[:k]
+
+
+def _chunk(id: str, text: str) -> StoredChunk:
+    meta = {"document": "doc", "title": "Doc", "page": 1, "kind": "paragraph", "position": ord(id)}
+    return StoredChunk(id, text, meta)
+
+
+def _retriever(cosines: dict[str, float], chunks: list[StoredChunk]) -> HybridRetriever:
+    return HybridRetriever(store=FixedDense(cosines), index=SearchIndex(chunks), lexical_weight=0.7)
+
+
+def test_a_dense_near_tie_does_not_overturn_a_clear_lexical_winner() -> None:
+    chunks = [_chunk("a", "observatoires du foncier foncier"), _chunk("b", "foncier"), _chunk("c", "autre chose")]
+    query = Query("q", "q", (QueryTerm("fonci"), QueryTerm("observatoir")))
+    # The model barely prefers b (0.004): stretching the candidates' spread to 0..1 would make that decisive.
+    hits = _retriever({"a": 0.850, "b": 0.854, "c": 0.840}, chunks).search(query)
+    assert [hit.chunk.id for hit in hits[:2]] == ["a", "b"]
+    # A real dense preference (a wide gap) still counts.
+    hits = _retriever({"a": 0.70, "b": 0.90, "c": 0.60}, chunks).search(Query("q", "q", (QueryTerm("fonci"),)))
+    assert hits[0].chunk.id == "b"
+
+
+def test_passages_naming_what_the_question_names_come_first() -> None:
+    chunks = [_chunk("a", "le secteur du logement, secteur clé"), _chunk("b", "bonnes pratiques SMS")]
+    terms = (QueryTerm("secteur"), QueryTerm("sm"))  # "les SMS (secteurs de mixité sociale)…"
+    plain = Query("q", "q", terms)
+    named = Query("q", "q", terms, named=(ContentWord("sm"),))
+    retriever = _retriever({"a": 0.8, "b": 0.8}, chunks)
+    assert retriever.search(plain)[0].chunk.id == "a"
+    assert retriever.search(named)[0].chunk.id == "b"
 
 
 class AlwaysDense(HybridRetriever):
@@ -38,7 +82,12 @@ class AlwaysDense(HybridRetriever):
 def always_dense(assistant: Assistant) -> HybridRetriever:
     ours = assistant.retriever
     return AlwaysDense(
-        store=ours.store, index=ours.index, lexical_weight=ours.lexical_weight, candidates=ours.candidates, k=ours.k
+        store=ours.store,
+        index=ours.index,
+        lexical_weight=ours.lexical_weight,
+        dense_spread_floor=ours.dense_spread_floor,
+        candidates=ours.candidates,
+        k=ours.k,
     )
 
 
