@@ -59,6 +59,7 @@ class Load:
     clients: int
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    failures: list[str] = field(default_factory=list)  # what each error was: a status code or a network error
     seconds: float = 0.0
 
     @property
@@ -116,13 +117,17 @@ def run_load(url: str, questions: Sequence[str], clients: int) -> Load:
                         return
                     question = queue.pop()
                 started = time.perf_counter()
-                response = http.post("/api/ask", json={"question": question})
+                try:
+                    status = str(http.post("/api/ask", json={"question": question}).status_code)
+                except httpx.TransportError as error:  # counted, not fatal: the other questions still run
+                    status = type(error).__name__
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
-                    if response.status_code == 200:
+                    if status == "200":
                         load.latencies_ms.append(elapsed)
                     else:
                         load.errors += 1
+                        load.failures.append(status)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
@@ -274,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                         "p95_ms": round(load.p(95), 1),
                         "p99_ms": round(load.p(99), 1),
                         "errors": load.errors,
+                        "failures": load.failures,
                     }
                     row["rss_mb"] = max(row.get("rss_mb", 0.0), round(server.rss_mb(), 1))
                     print(f"  {clients} client(s): {row[f'clients_{clients}']}", flush=True)
