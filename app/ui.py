@@ -17,6 +17,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.feedback import FeedbackStore
+from app.schemas import MAX_QUESTION_CHARS
 from app.ui_render import answer_markdown, outline_html, sources_html
 from rag.assistant import Answer, Assistant, Turn
 from rag.outline import build_outlines
@@ -58,7 +59,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
         if not question:
             yield messages, "", answers, ""
             return
-        reply: Answer = assistant().ask(question[:1000], _history(messages))
+        reply: Answer = assistant().ask(question[:MAX_QUESTION_CHARS], _history(messages))
         text = answer_markdown(reply) + sources_html(reply)
         messages = [*messages, {"role": "user", "content": question}]
         answers = [*answers, {"question": question, **asdict(reply)}]
@@ -99,7 +100,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
                     placeholder="Ex. : qui peut aider mon agglo à suivre le prix du foncier ?",
                     scale=5,
                     elem_id="question",
-                    max_length=1000,
+                    max_length=MAX_QUESTION_CHARS,
                 )
                 send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")
             gr.Examples(EXAMPLES, inputs=question, label="Exemples de questions (cliquez pour les poser)")

@@ -99,18 +99,24 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         for word in earlier:
             add(word.stem, CONTEXT_WEIGHT)
         content = list({word.stem: word for word in [*earlier, *content]}.values())
-    asked = cue_stems(question)
+    tokens = cue_tokens(question)
+    quantity = find_cues(tokens, "quantity_cues.txt")
+    facts = find_cues(tokens, "strict_cues.txt")
+    # Words that only say a number is wanted ("combien", "quelle date") are not what it is about;
+    # the verbs of fact questions ("qui préside") stay, as they say what is asked.
+    asked = {stem(word) for cue, _ in quantity for word in cue} - measure_words()
     content = [word for word in content if word.stem not in asked]
+    wants_number = bool(quantity)  # "combien…", "quel est le loyer…"
     return Query(
         question=question,
         text=text,
         terms=tuple(QueryTerm(term, weight) for term, weight in weights.items()),
         content=tuple(content),
-        wants_number=asks_quantity(question),
-        wants_fact=_has_cue(question, "strict_cues.txt"),
-        gives_orders=_has_cue(question, "injection_cues.txt"),
+        wants_number=wants_number,
+        wants_fact=bool(facts),
+        gives_orders=bool(find_cues(tokens, "injection_cues.txt")),
         figures=tuple(dict.fromkeys(figures_of(question))),
-        named=tuple(named_words(question, content)),
+        named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
     )
 
 
@@ -119,24 +125,19 @@ def _cues(name: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(fold(line).split()) for line in data_lines(name))
 
 
-def _matched_cues(question: str, name: str) -> list[tuple[str, ...]]:
-    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
-    return [cue for cue in _cues(name) if any(tuple(tokens[i : i + len(cue)]) == cue for i in range(len(tokens)))]
+def cue_tokens(question: str) -> list[str]:
+    """The question's folded words, stop words kept, as the cue files are written."""
+    return re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
 
 
-def _has_cue(question: str, name: str) -> bool:
-    return bool(_matched_cues(question, name))
-
-
-def cue_stems(question: str) -> set[str]:
-    """Stems of the words that only say a number is wanted ("combien", "quelle date"); the verbs of
-    fact questions ("qui préside") stay, as they say what is asked."""
-    return {stem(word) for cue in _matched_cues(question, "quantity_cues.txt") for word in cue} - measure_words()
-
-
-def asks_quantity(question: str) -> bool:
-    """Whether the question asks for a number, an amount or a date ("combien…", "quel est le loyer…")."""
-    return _has_cue(question, "quantity_cues.txt")
+def find_cues(tokens: list[str], name: str) -> list[tuple[tuple[str, ...], int]]:
+    """Each cue of the data file `name` that occurs in `tokens`, with where it first starts."""
+    found = []
+    for cue in _cues(name):
+        starts = (i for i in range(len(tokens) - len(cue) + 1) if tuple(tokens[i : i + len(cue)]) == cue)
+        if (start := next(starts, None)) is not None:
+            found.append((cue, start))
+    return found
 
 
 @lru_cache
@@ -144,24 +145,22 @@ def measure_words() -> frozenset[str]:
     return frozenset(stem(fold(line.strip())) for line in data_lines("measures.txt"))
 
 
-def named_stems(question: str) -> set[str]:
+def named_stems(question: str, wants_number: bool) -> set[str]:
     """Stems of the words a precise answer must mention: proper nouns and acronyms (capitalised
     after the first word: "Montpellier", "PLAI") and, for a number question, the measure asked
     ("loyer", "budget")."""
     tokens = re.findall(r"[^\W\d_]+", question.replace("’", "'"))
     named = {stem(fold(token)) for token in tokens[1:] if token[0].isupper() and len(token) > 1}
-    if asks_quantity(question):
+    if wants_number:
         named |= {stem(fold(token)) for token in tokens} & measure_words()
-    return named | fact_asked(question)
+    return named
 
 
-def fact_asked(question: str) -> set[str]:
+def fact_asked(tokens: list[str], facts: list[tuple[tuple[str, ...], int]]) -> set[str]:
     """For "qui préside…", "qui est le président de…", "le nom du préfet": the stem of what is asked
     (préside, président, préfet), a passage about the rest of the question not being an answer.
     It is the cue's own content word if it has one, else the first content word after the cue."""
-    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
-    for cue in _matched_cues(question, "strict_cues.txt"):
-        start = next(i for i in range(len(tokens)) if tuple(tokens[i : i + len(cue)]) == cue)
+    for cue, start in facts:
         own = [word for word in cue[1:] if word not in stop_words()]
         after = [word for word in tokens[start + len(cue) :] if word not in stop_words() and len(word) > 1]
         if chosen := (own or after)[:1]:
@@ -169,10 +168,11 @@ def fact_asked(question: str) -> set[str]:
     return set()
 
 
-def named_words(question: str, content: list[ContentWord]) -> list[ContentWord]:
-    """The named words as content words (an acronym that is also a stop word, "PLUS", still counts)."""
+def named_words(question: str, content: list[ContentWord], wants_number: bool, asked: set[str]) -> list[ContentWord]:
+    """The named words and what a fact question asks for, as content words (an acronym that is also
+    a stop word, "PLUS", still counts)."""
     by_stem = {word.stem: word for word in content}
-    return [by_stem.get(term, ContentWord(term)) for term in sorted(named_stems(question))]
+    return [by_stem.get(term, ContentWord(term)) for term in sorted(named_stems(question, wants_number) | asked)]
 
 
 @lru_cache

@@ -115,8 +115,9 @@ class HybridRetriever(BaseRetriever):
         if filters.where():
             allowed = {id for id, chunk in self.index.chunks.items() if filters.accepts(chunk)}
         lexical = dict(self.index.bm25.search(list(query.terms), self.candidates, allowed))
+        boosts = self._boosts(query, lexical)
         dense = {}
-        if self.lexical_weight < 1 and not self._lexical_decides(lexical, query):
+        if self.lexical_weight < 1 and not self._lexical_decides(lexical, boosts, query):
             dense = dict(self.store.dense_search(query.text, self.candidates, filters.where()))
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         top_dense = max(dense.values(), default=0.0)
@@ -131,30 +132,32 @@ class HybridRetriever(BaseRetriever):
             lexical_part = lexical.get(chunk_id, 0.0) / top_lexical
             dense_part = max(0.0, 1 - (top_dense - dense[chunk_id]) / spread) if chunk_id in dense else 0.0
             score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
-            score *= self._boost(query, chunk)
+            score *= boosts[chunk_id] if chunk_id in boosts else self._boost(query, chunk)
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
         hits.sort(key=lambda hit: (-hit.score, hit.chunk.metadata.get("position", 0)))
         return _one_per_lever(hits)[: k or self.k]
 
-    def _lexical_decides(self, lexical: dict[str, float], query: Query) -> bool:
+    def _boosts(self, query: Query, lexical: dict[str, float]) -> dict[str, float]:
+        """The boost of each BM25 candidate still in this snapshot, computed once per search."""
+        chunks = self.index.chunks
+        return {chunk_id: self._boost(query, chunks[chunk_id]) for chunk_id in lexical if chunk_id in chunks}
+
+    def _lexical_decides(self, lexical: dict[str, float], boosts: dict[str, float], query: Query) -> bool:
         """Whether dense scores could not change the best lever, so embedding the query (most of an
         answer's time, see `make bench`) can be skipped: the best lever's fused score, counting its
         dense part as 0, beats every other lever's with a perfect dense part."""
-        chunks = self.index.chunks
-        matched = [(chunks[chunk_id], score) for chunk_id, score in lexical.items() if chunk_id in chunks]
+        matched = [(self.index.chunks[chunk_id], score) for chunk_id, score in lexical.items() if chunk_id in boosts]
         if not matched:
             return False
         top_score = max(score for _, score in matched)
         dense_share = 1 - self.lexical_weight
-        weight = self.lexical_weight
-        worst = {chunk.id: self._boost(query, chunk) * weight * score / top_score for chunk, score in matched}
+        worst = {chunk.id: boosts[chunk.id] * self.lexical_weight * score / top_score for chunk, score in matched}
         leader, _ = max(matched, key=lambda item: worst[item[0].id])
         # A chunk outside BM25's candidates, with a perfect dense part and every boost:
         ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0) * (NAMED_BOOST if query.named else 1.0)
         for chunk, score in matched:
             if lever_key(chunk) != lever_key(leader):
-                best = self._boost(query, chunk) * (self.lexical_weight * score / top_score + dense_share)
-                ceiling = max(ceiling, best)
+                ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
         return worst[leader.id] > ceiling
 
     def _boost(self, query: Query, chunk: StoredChunk) -> float:
