@@ -15,9 +15,8 @@ import tempfile
 from pathlib import Path
 
 from eval.scorer import build_assistant, load_questions
-from rag.answer import section_path
 from rag.assistant import Assistant
-from rag.query import build_query
+from rag.query import Query, build_query
 from rag.refusal import Thresholds, judge
 
 COVERAGE = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
@@ -25,14 +24,11 @@ NUMBER_COVERAGE = [0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7]
 UNKNOWN_WEIGHT = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 
-def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[object, str | None]:
+def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[Query, str | None, str]:
+    """The query and what the refusal step sees for it: the best passage and its document's title."""
     query = build_query(question, assistant.index.vocabulary, previous)
     documents = assistant.retriever.invoke(query.text, understood=query)
-    if not documents:
-        return query, None
-    best = documents[0]
-    lever = assistant._lever(best)
-    return query, f"{section_path(best.metadata)}\n{(lever or best).page_content}"
+    return query, *assistant.evidence(documents)
 
 
 def main() -> None:
@@ -42,14 +38,14 @@ def main() -> None:
         for question in load_questions("dev"):
             previous = next((t.content for t in reversed(question.history) if t.role == "user"), None)
             cases.append((question, *evidence_of(assistant, question.question, previous)))
-    answerable = sum(not q.must_refuse for q, _, _ in cases)
+    answerable = sum(not case[0].must_refuse for case in cases)
     refusals = len(cases) - answerable
     results = []
     for coverage, number, unknown in itertools.product(COVERAGE, NUMBER_COVERAGE, UNKNOWN_WEIGHT):
         thresholds = Thresholds(coverage, number, unknown)
         false_refusals = refused_right = 0
-        for question, query, passage in cases:
-            refused = judge(query, passage, assistant.index.bm25, thresholds).refused  # type: ignore[arg-type]
+        for question, query, passage, source in cases:
+            refused = judge(query, passage, assistant.index.bm25, thresholds, source).refused
             false_refusals += refused and not question.must_refuse
             refused_right += refused and question.must_refuse
         results.append((false_refusals, -refused_right, coverage, number, unknown))

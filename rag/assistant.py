@@ -127,11 +127,8 @@ class Assistant:
     def _answer(self, inputs: dict[str, Any]) -> Answer:
         documents: list[LCDocument] = inputs["documents"]
         levers = [self._lever(document) for document in documents]
-        evidence = None
-        if documents:
-            best = documents[0]
-            evidence = f"{section_path(best.metadata)}\n{(levers[0] or best).page_content}"
-        verdict = judge(inputs["query"], evidence, self.index.bm25, self.thresholds)
+        evidence, source = self.evidence(documents)
+        verdict = judge(inputs["query"], evidence, self.index.bm25, self.thresholds, source)
         if verdict.refused:
             return Answer(answer=refusal(self.coverage()), refused=True, citations=[])
         return Answer(
@@ -139,6 +136,15 @@ class Assistant:
             refused=False,
             citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
         )
+
+    def evidence(self, documents: list[LCDocument]) -> tuple[str | None, str]:
+        """What the refusal step checks: the best passage with its section path (its whole lever
+        for a plan row), and the title of its document."""
+        if not documents:
+            return None, ""
+        best = documents[0]
+        lever = self._lever(best)
+        return f"{section_path(best.metadata)}\n{(lever or best).page_content}", str(best.metadata["title"])
 
     def _lever(self, document: LCDocument) -> LCDocument | None:
         chunk = self.index.chunks.get(document.metadata["id"])

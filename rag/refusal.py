@@ -57,9 +57,10 @@ def coverage(query: Query, passage: str, bm25: BM25Index, unknown_weight: float)
     return matched / total
 
 
-def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresholds) -> Verdict:
+def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresholds, source: str = "") -> Verdict:
     """Refuse when nothing was found, the passage covers too little of the question, or a
-    quantity is asked and the passage holds none."""
+    quantity is asked and the passage holds none. `source` (the document's title) also counts for
+    what the question names: "l'USH", "le plan de l'État" name who speaks, not what is asked."""
     if query.gives_orders:
         return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
     if not passage:
@@ -67,7 +68,7 @@ def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresh
     if set(query.figures) - set(figures_of(passage)):  # "1 milliard", "les troisièmes assises"
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
-    if missing := [word.stem for word in query.named if not word.found_in(present)]:
+    if missing := [word.stem for word in query.named if not word.found_in(present | set(analyze(source)))]:
         return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
     if query.wants_number or query.wants_fact:
         share = coverage(query, passage, bm25, unknown_weight=bm25.max_idf)

@@ -56,3 +56,13 @@ def test_a_fact_the_documents_lack_is_refused_even_when_its_subject_is_there(ass
     reply = assistant.ask("qui est le président de l'USH Occitanie ?")
     assert reply.refused
     assert not assistant.ask("qui a animé les échanges pour ce plan ?").refused
+
+
+def test_naming_who_speaks_is_not_naming_what_is_asked(assistant: Assistant) -> None:
+    # "l'État" names the press release's author, not something its passage must contain;
+    # a place the documents never mention still has to be in the passage.
+    reply = assistant.ask("le changement climatique est-il pris en compte dans le plan de l'État ?")
+    assert not reply.refused
+    assert reply.citations[0].title.startswith("Préfet")
+    assert any(word in reply.citations[0].text for word in ("climatique", "environnementaux"))
+    assert assistant.ask("quel est le loyer moyen d'un logement social à Montpellier ?").refused
