@@ -36,13 +36,13 @@ class _Path:
     section_level: int = 99
 
 
-def chunk_blocks(blocks: list[Block], document: str, title: str) -> list[Chunk]:
+def chunk_blocks(blocks: list[Block], document: str, title: str, author: str = "") -> list[Chunk]:
     """Chunks in reading order, with `position` numbering them."""
-    chunks = list(_chunks(blocks, document, title))
+    chunks = list(_chunks(blocks, document, title, author))
     return [_renumber(chunk, position) for position, chunk in enumerate(chunks)]
 
 
-def _chunks(blocks: list[Block], document: str, title: str) -> Iterator[Chunk]:
+def _chunks(blocks: list[Block], document: str, title: str, author: str) -> Iterator[Chunk]:
     path = _Path()
     pending: list[Block] = []  # paragraphs/bullets waiting to be grouped
 
@@ -51,6 +51,7 @@ def _chunks(blocks: list[Block], document: str, title: str) -> Iterator[Chunk]:
             text=text,
             document=document,
             title=title,
+            author=author,
             page=page,
             kind=kind,  # type: ignore[arg-type]
             section=path.section,

@@ -34,7 +34,7 @@ def load_document(path: Path, data: bytes | None = None) -> Document:
         blocks, info = _read_markdown(data, filename), {}
     document_id = path.stem
     title = _title(info, blocks, document_id)
-    chunks = chunk_blocks(blocks, document_id, title)
+    chunks = chunk_blocks(blocks, document_id, title, info.get("author", ""))
     if not chunks:
         raise DocumentRejected(filename, "aucun passage de texte exploitable")
     return Document(

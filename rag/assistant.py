@@ -69,7 +69,6 @@ class Assistant:
             index=SearchIndex(store.all_chunks()),
             lexical_weight=settings.lexical_weight,
             dense_spread_floor=settings.dense_spread_floor,
-            dense_skip_margin=settings.dense_skip_margin,
             candidates=settings.candidates,
             k=settings.top_k,
         )

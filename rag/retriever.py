@@ -70,7 +70,7 @@ class SearchIndex:
 
     def __init__(self, chunks: Iterable[StoredChunk]) -> None:
         self.chunks = {chunk.id: chunk for chunk in chunks}
-        self.bm25 = BM25Index((chunk.id, chunk.to_chunk().search_text) for chunk in self.chunks.values())
+        self.bm25 = BM25Index((chunk.id, chunk.to_chunk().lexical_text) for chunk in self.chunks.values())
         self.vocabulary = frozenset(self.bm25.postings)
         self.levers = {
             (str(chunk.metadata["document"]), str(chunk.metadata["enjeu"])): chunk
@@ -106,7 +106,6 @@ class HybridRetriever(BaseRetriever):
     index: SearchIndex
     lexical_weight: float = 0.7
     dense_spread_floor: float = 0.07
-    dense_skip_margin: float = 0.3
     candidates: int = 30
     k: int = 5
 
@@ -144,11 +143,9 @@ class HybridRetriever(BaseRetriever):
         return {chunk_id: self._boost(query, chunks[chunk_id]) for chunk_id in lexical if chunk_id in chunks}
 
     def _lexical_decides(self, lexical: dict[str, float], boosts: dict[str, float], query: Query) -> bool:
-        """Whether the dense model need not be consulted, embedding the query being most of an
-        answer's time (see `make bench`). Either BM25's best lever leads the next one by
-        `dense_skip_margin` of the top score (calibrated on dev: the model never reordered the first
-        lever past that lead), or, exactly, dense scores could not change the best lever: its fused
-        score, counting its dense part as 0, beats every other lever's with a perfect dense part."""
+        """Whether dense scores could not change the best lever, so embedding the query (most of an
+        answer's time, see `make bench`) can be skipped: the best lever's fused score, counting its
+        dense part as 0, beats every other lever's with a perfect dense part."""
         matched = [(self.index.chunks[chunk_id], score) for chunk_id, score in lexical.items() if chunk_id in boosts]
         if not matched:
             return False
@@ -156,9 +153,6 @@ class HybridRetriever(BaseRetriever):
         dense_share = 1 - self.lexical_weight
         worst = {chunk.id: boosts[chunk.id] * self.lexical_weight * score / top_score for chunk, score in matched}
         leader, _ = max(matched, key=lambda item: worst[item[0].id])
-        runner_up = max((worst[chunk.id] for chunk, _ in matched if lever_key(chunk) != lever_key(leader)), default=0.0)
-        if worst[leader.id] - runner_up >= self.dense_skip_margin * self.lexical_weight:
-            return True
         # A chunk outside BM25's candidates, with a perfect dense part and every boost:
         ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0) * (NAMED_BOOST if query.named else 1.0)
         for chunk, score in matched:

@@ -46,13 +46,6 @@ class Settings(BaseSettings):
         description="Cosine gap below the best dense hit that counts as no dense support: dense scores are "
         "scaled by max(spread of the candidates, this), so near-ties of the model do not reorder BM25.",
     )
-    dense_skip_margin: float = Field(
-        0.3,
-        ge=0,
-        le=2,
-        description="Skip the dense model when BM25's best lever leads the next by this share of the top "
-        "score (2 = always consult it). Calibrated on dev: no first lever changed at 0.3.",
-    )
     min_coverage: float = Field(0.1, ge=0, le=1, description="Refuse below this share of the question covered.")
     number_coverage: float = Field(
         0.5, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
