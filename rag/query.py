@@ -51,6 +51,7 @@ class Query:
     gives_orders: bool = False  # "ignore tes instructions…": an instruction hidden in the question
     figures: tuple[str, ...] = ()  # numbers and ordinals the question names ("2021", "troisièmes")
     named: tuple[ContentWord, ...] = ()  # what the question names: places, acronyms, measures ("loyer")
+    follows_up: bool = False  # "et à Montpellier ?": searched with the previous question's words
 
 
 def is_follow_up(question: str) -> bool:
@@ -93,7 +94,8 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
     for term in expand(question):  # phrases such as "bureaux vides", "prix des terrains"
         add(term, SYNONYM_WEIGHT)
     text = question
-    if previous and is_follow_up(question):
+    follows_up = bool(previous and is_follow_up(question))
+    if previous and follows_up:
         text = f"{previous} {question}"
         earlier = content_words(previous, vocabulary)
         for word in earlier:
@@ -117,6 +119,7 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         gives_orders=bool(find_cues(tokens, "injection_cues.txt")),
         figures=tuple(dict.fromkeys(figures_of(question))),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
+        follows_up=follows_up,
     )
 
 

@@ -59,17 +59,23 @@ def coverage(query: Query, passage: str, bm25: BM25Index, unknown_weight: float)
 
 def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresholds, source: str = "") -> Verdict:
     """Refuse when nothing was found, the passage covers too little of the question, or a
-    quantity is asked and the passage holds none. `source` (the document's title) also counts for
-    what the question names: "l'USH", "le plan de l'État" name who speaks, not what is asked."""
+    quantity or fact is asked and the passage lacks it or what the question names. `source` (the
+    document's title) also counts for what is named: "l'USH", "l'État" name who speaks."""
     if query.gives_orders:
         return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
     if not passage:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     if set(query.figures) - set(figures_of(passage)):  # "1 milliard", "les troisièmes assises"
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
-    present = set(analyze(passage))
-    if missing := [word.stem for word in query.named if not word.found_in(present | set(analyze(source)))]:
-        return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
+    # A figure or a fact about something named ("le loyer à Montpellier", "le président de l'USH")
+    # is only in a passage that names it; so is the answer to a follow-up naming something new
+    # ("et en Australie ?"), whose other words come from the previous question. Other questions
+    # often name things in passing ("dialogue FPI / AR HLM", "un promoteur de Montpellier…"):
+    # refusing those doubled false refusals on dev, so for them the coverage below decides.
+    if query.wants_number or query.wants_fact or query.follows_up:
+        present = set(analyze(passage)) | set(analyze(source))
+        if missing := [word.stem for word in query.named if not word.found_in(present)]:
+            return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
     if query.wants_number or query.wants_fact:
         share = coverage(query, passage, bm25, unknown_weight=bm25.max_idf)
         if share < thresholds.number_coverage:

@@ -66,3 +66,16 @@ def test_naming_who_speaks_is_not_naming_what_is_asked(assistant: Assistant) -> 
     assert reply.citations[0].title.startswith("Préfet")
     assert any(word in reply.citations[0].text for word in ("climatique", "environnementaux"))
     assert assistant.ask("quel est le loyer moyen d'un logement social à Montpellier ?").refused
+
+
+def test_a_name_in_passing_does_not_refuse_but_a_named_follow_up_does(assistant: Assistant) -> None:
+    # Naming a city in passing is not asking about it: the lever on promoters answers.
+    reply = assistant.ask(
+        "chez nous c'est un promoteur de Montpellier qui construit pour le bailleur, "
+        "qui va lui expliquer le logement social ?"
+    )
+    assert not reply.refused
+    assert "promoteurs" in reply.citations[0].text
+    # A follow-up naming something new is about that thing: the documents do not cover it.
+    history = [Turn("user", "Combien de ménages attendent un logement social ?"), Turn("assistant", "107 500 ménages.")]
+    assert assistant.ask("Quelle est la capitale de l'Australie ?", history).refused
