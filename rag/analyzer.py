@@ -8,6 +8,7 @@ the synonym/acronym table are data files in `rag/data/`.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +18,7 @@ import snowballstemmer
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|lorsqu|puisqu|jusqu)['’`]", re.IGNORECASE)
-_STEMMER = snowballstemmer.stemmer("french")
+_STEMMERS = threading.local()  # a Snowball stemmer keeps its word being stemmed: one per thread
 
 
 def fold(text: str) -> str:
@@ -41,7 +42,9 @@ def stem(word: str) -> str:
     """Snowball French stem of an accent-folded word (numbers are kept as they are)."""
     if word[0].isdigit():
         return word.replace(".", ",")
-    return fold(_STEMMER.stemWord(word))
+    if not hasattr(_STEMMERS, "french"):
+        _STEMMERS.french = snowballstemmer.stemmer("french")
+    return fold(_STEMMERS.french.stemWord(word))
 
 
 def words(text: str) -> list[str]:
