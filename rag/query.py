@@ -200,7 +200,7 @@ def correct_typo(stem: str, vocabulary: frozenset[str]) -> str | None:
         return None
     budget = 1 if len(stem) < LONG_WORD else 2
     best: list[tuple[int, str]] = []
-    for candidate in _by_initial(vocabulary).get(stem[0], ()):
+    for candidate in _by_start(vocabulary, 1).get(stem[0], ()):  # a correction keeps the initial
         if abs(len(candidate) - len(stem)) > budget:
             continue
         distance = _edit_distance(stem, candidate, budget)
@@ -214,30 +214,21 @@ def correct_typo(stem: str, vocabulary: frozenset[str]) -> str | None:
     return best[0][1]
 
 
-@lru_cache(maxsize=4)
-def _by_initial(vocabulary: frozenset[str]) -> dict[str, list[str]]:
-    """Vocabulary stems by first letter (a correction keeps it), so a new word is not compared
-    with the whole vocabulary."""
+@lru_cache(maxsize=8)
+def _by_start(vocabulary: frozenset[str], size: int) -> dict[str, list[str]]:
+    """Vocabulary stems (of at least `size` letters) by their first `size` letters, so a new word
+    is compared only with the stems that can match it, not with the whole vocabulary."""
     buckets: dict[str, list[str]] = {}
     for term in sorted(vocabulary):
-        buckets.setdefault(term[0], []).append(term)
-    return buckets
-
-
-@lru_cache(maxsize=4)
-def _by_prefix(vocabulary: frozenset[str]) -> dict[str, list[str]]:
-    """Vocabulary stems by their first PREFIX_MIN letters: only those can share a long enough prefix."""
-    buckets: dict[str, list[str]] = {}
-    for term in sorted(vocabulary):
-        if len(term) >= PREFIX_MIN:
-            buckets.setdefault(term[:PREFIX_MIN], []).append(term)
+        if len(term) >= size:
+            buckets.setdefault(term[:size], []).append(term)
     return buckets
 
 
 def _shared_prefix(stem: str, vocabulary: frozenset[str]) -> str | None:
     """A vocabulary stem sharing most of its beginning ("attendent" → "attent"), if any."""
     best, best_length = None, 0
-    for candidate in _by_prefix(vocabulary).get(stem[:PREFIX_MIN], ()):
+    for candidate in _by_start(vocabulary, PREFIX_MIN).get(stem[:PREFIX_MIN], ()):
         length = len(os.path.commonprefix([stem, candidate]))
         if length >= max(PREFIX_MIN, PREFIX_SHARE * min(len(stem), len(candidate))) and length > best_length:
             best, best_length = candidate, length

@@ -37,8 +37,9 @@ class Verdict:
     reason: str
 
 
-def coverage(query: Query, passage: str, bm25: BM25Index, unknown_weight: float) -> float:
-    """IDF-weighted share of the question's content words found in the passage (synonyms count).
+def coverage(query: Query, present: set[str], bm25: BM25Index, unknown_weight: float) -> float:
+    """IDF-weighted share of the question's content words found in the passage's terms `present`
+    (synonyms count).
 
     A word the corpus never uses weighs `unknown_weight`: high when a number is asked (a figure
     about something the documents never mention cannot be in them), lower otherwise so that
@@ -46,7 +47,6 @@ def coverage(query: Query, passage: str, bm25: BM25Index, unknown_weight: float)
     """
     if not query.content:
         return 0.0
-    present = set(analyze(passage))
     total = matched = 0.0
     for word in query.content:
         known = [term for term in (word.stem, *word.alternatives) if term in bm25.idf]
@@ -72,18 +72,19 @@ def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresh
     # ("et en Australie ?"), whose other words come from the previous question. Other questions
     # often name things in passing ("dialogue FPI / AR HLM", "un promoteur de Montpellier…"):
     # refusing those doubled false refusals on dev, so for them the coverage below decides.
+    present = set(analyze(passage))
     if query.wants_number or query.wants_fact or query.follows_up:
-        present = set(analyze(passage)) | set(analyze(source))
-        if missing := [word.stem for word in query.named if not word.found_in(present)]:
+        named_here = present | set(analyze(source))
+        if missing := [word.stem for word in query.named if not word.found_in(named_here)]:
             return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
     if query.wants_number or query.wants_fact:
-        share = coverage(query, passage, bm25, unknown_weight=bm25.max_idf)
+        share = coverage(query, present, bm25, unknown_weight=bm25.max_idf)
         if share < thresholds.number_coverage:
             return Verdict(True, share, True, "ce qui est demandé n'est pas dans le meilleur passage")
         if query.wants_number and not _NUMBER.search(passage):
             return Verdict(True, share, True, "chiffre demandé absent du passage")
         return Verdict(False, share, True, "")
-    share = coverage(query, passage, bm25, unknown_weight=thresholds.unknown_weight)
+    share = coverage(query, present, bm25, unknown_weight=thresholds.unknown_weight)
     if share < thresholds.coverage:
         return Verdict(True, share, False, "question peu couverte par le meilleur passage")
     return Verdict(False, share, False, "")
