@@ -23,6 +23,8 @@ PREFIX_MIN = 5
 PREFIX_SHARE = 0.8
 FOLLOW_UP_MAX_WORDS = 4
 _FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
+_MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
 
@@ -129,8 +131,17 @@ def _cues(name: str) -> tuple[tuple[str, ...], ...]:
 
 
 def cue_tokens(question: str) -> list[str]:
-    """The question's folded words, stop words kept, as the cue files are written."""
-    return re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
+    """The question's folded words, stop words kept, as the cue files are written, less the set
+    phrases of `idioms.txt` ("quand même" asks for no date)."""
+    tokens = re.findall(r"[^\W\d_]+", fold(question).replace("'", " "))
+    idioms = _cues("idioms.txt")
+    return [token for i, token in enumerate(tokens) if not any(_covered(tokens, i, idiom) for idiom in idioms)]
+
+
+def _covered(tokens: list[str], index: int, phrase: tuple[str, ...]) -> bool:
+    """Whether tokens[index] is part of an occurrence of `phrase`."""
+    size = len(phrase)
+    return any(tuple(tokens[start : start + size]) == phrase for start in range(max(0, index - size + 1), index + 1))
 
 
 def find_cues(tokens: list[str], name: str) -> list[tuple[tuple[str, ...], int]]:
@@ -150,10 +161,14 @@ def measure_words() -> frozenset[str]:
 
 def named_stems(question: str, wants_number: bool) -> set[str]:
     """Stems of the words a precise answer must mention: proper nouns and acronyms (capitalised
-    after the first word: "Montpellier", "PLAI") and, for a number question, the measure asked
-    ("loyer", "budget")."""
+    after the first word: "Montpellier", "PLAI", but not "Ça" or "On" opening a sentence) and, for a
+    number question, the measure asked ("loyer", "budget")."""
     tokens = re.findall(r"[^\W\d_]+", question.replace("’", "'"))
-    named = {stem(fold(token)) for token in tokens[1:] if token[0].isupper() and len(token) > 1}
+    named = {
+        stem(fold(token))
+        for token in tokens[1:]
+        if token[0].isupper() and len(token) > 1 and (token.isupper() or fold(token) not in stop_words())
+    }
     if wants_number:
         named |= {stem(fold(token)) for token in tokens} & measure_words()
     return named
@@ -184,13 +199,19 @@ def number_words() -> frozenset[str]:
 
 
 def figures_of(text: str) -> list[str]:
-    """Stems of the digits and number words of `text` (stop words included: "trois" is one)."""
-    folded = fold(text).replace("'", " ")
-    return [
-        term
-        for term in map(stem, re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", folded))
-        if term[0].isdigit() or term in number_words()
-    ]
+    """Stems of the digits and number words of `text` (stop words included: "trois" is one).
+    A date counts its month as a number whichever way it is written: "20/12/2024" and
+    "20 décembre 2024" both give 20, 12, 2024."""
+    folded = _NUMERIC_DATE.sub(lambda date: " ".join(str(int(part)) for part in date.groups()), fold(text))
+    folded = folded.replace("'", " ")
+    tokens = re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", folded)
+    figures = []
+    for index, token in enumerate(tokens):
+        if index and tokens[index - 1].isdigit() and token in _MONTHS:
+            figures.append(str(_MONTHS.index(token) + 1))
+        elif (term := stem(token))[0].isdigit() or term in number_words():
+            figures.append(term)
+    return figures
 
 
 @lru_cache(maxsize=8192)

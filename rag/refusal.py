@@ -65,15 +65,18 @@ def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresh
         return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
     if not passage:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
-    if set(query.figures) - set(figures_of(passage)):  # "1 milliard", "les troisièmes assises"
-        return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     # A figure or a fact about something named ("le loyer à Montpellier", "le président de l'USH")
     # is only in a passage that names it; so is the answer to a follow-up naming something new
     # ("et en Australie ?"), whose other words come from the previous question. Other questions
-    # often name things in passing ("dialogue FPI / AR HLM", "un promoteur de Montpellier…"):
-    # refusing those doubled false refusals on dev, so for them the coverage below decides.
+    # often name things in passing ("dialogue FPI / AR HLM", "un promoteur de Montpellier…", "j'ai
+    # 4 bailleurs qui…"): refusing those doubled false refusals on dev, so for them the coverage
+    # below decides. A number word ("les troisièmes assises", "1 milliard") is never in passing.
+    strict = query.wants_number or query.wants_fact or query.follows_up
+    asked_figures = {figure for figure in query.figures if strict or not figure[0].isdigit()}
+    if asked_figures - set(figures_of(passage)):
+        return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
-    if query.wants_number or query.wants_fact or query.follows_up:
+    if strict:
         named_here = present | set(analyze(source))
         if missing := [word.stem for word in query.named if not word.found_in(named_here)]:
             return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")

@@ -79,3 +79,11 @@ def test_a_name_in_passing_does_not_refuse_but_a_named_follow_up_does(assistant:
     # A follow-up naming something new is about that thing: the documents do not cover it.
     history = [Turn("user", "Combien de ménages attendent un logement social ?"), Turn("assistant", "107 500 ménages.")]
     assert assistant.ask("Quelle est la capitale de l'Australie ?", history).refused
+
+
+def test_a_count_in_passing_does_not_refuse_but_a_figure_asked_about_does(assistant: Assistant) -> None:
+    # The mayor's "3 bailleurs" is context; an edition or an amount the documents lack is the question.
+    reply = assistant.ask("j'ai 3 bailleurs sur ma commune qui ne se parlent pas, le plan prévoit de les rapprocher ?")
+    assert not reply.refused
+    assert assistant.ask("les troisièmes assises du logement, c'était où ?").refused
+    assert assistant.ask("le plan prévoit-il 1 milliard d'euros pour le logement social ?").refused

@@ -1,0 +1,27 @@
+"""Query understanding: what a question names, asks and counts (no model needed)."""
+
+from __future__ import annotations
+
+from rag.query import build_query, figures_of, named_stems
+
+
+def test_a_date_counts_the_same_in_digits_and_in_words() -> None:
+    assert figures_of("CP du 20/12/2024") == figures_of("Toulouse, le 20 décembre 2024") == ["20", "12", "2024"]
+    assert figures_of("le 05/01/2025") == figures_of("le 5 janvier 2025")
+
+
+def test_new_is_not_nine_and_first_is_not_an_edition() -> None:
+    # "du neuf" is new housing and "le premier axe" a place in a list; "troisièmes" is an edition.
+    assert figures_of("des programmes neufs, le premier axe") == []
+    assert figures_of("les troisièmes assises") == ["troisiem"]
+
+
+def test_a_capital_opening_a_sentence_is_not_a_name() -> None:
+    named = named_stems("Mon fils attend. Ça fait combien ? On m'a parlé du PLUS à Montpellier.", True)
+    assert {"ca", "on"}.isdisjoint(named)
+    assert {"plus", "montpelli"} <= named  # an acronym that is also a stop word still counts
+
+
+def test_quand_meme_asks_for_no_date() -> None:
+    assert not build_query("on peut construire quand même avec le ZAN ?", frozenset()).wants_number
+    assert build_query("quand ont eu lieu les assises ?", frozenset()).wants_number
