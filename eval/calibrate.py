@@ -17,18 +17,18 @@ from pathlib import Path
 from eval.scorer import build_assistant, load_questions
 from rag.assistant import Assistant
 from rag.query import Query, build_query
-from rag.refusal import Thresholds, judge
+from rag.refusal import Evidence, Thresholds, judge
 
 COVERAGE = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
 NUMBER_COVERAGE = [0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7]
 UNKNOWN_WEIGHT = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 
-def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[Query, str | None, str]:
-    """The query and what the refusal step sees for it: the best passage and its document's title."""
+def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[Query, Evidence | None]:
+    """The query and what the refusal step sees for it."""
     query = build_query(question, assistant.index.vocabulary, previous)
     documents = assistant.retriever.invoke(query.text, understood=query)
-    return query, *assistant.evidence(documents)
+    return query, assistant.evidence(documents)
 
 
 def main() -> None:
@@ -44,8 +44,8 @@ def main() -> None:
     for coverage, number, unknown in itertools.product(COVERAGE, NUMBER_COVERAGE, UNKNOWN_WEIGHT):
         thresholds = Thresholds(coverage, number, unknown)
         false_refusals = refused_right = 0
-        for question, query, passage, source in cases:
-            refused = judge(query, passage, assistant.index.bm25, thresholds, source).refused
+        for question, query, evidence in cases:
+            refused = judge(query, evidence, assistant.index.bm25, thresholds).refused
             false_refusals += refused and not question.must_refuse
             refused_right += refused and question.must_refuse
         results.append((false_refusals, -refused_right, coverage, number, unknown))

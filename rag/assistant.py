@@ -22,7 +22,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.answer import compose, refusal, section_path
 from rag.embeddings import load_embeddings
 from rag.query import Query, build_query
-from rag.refusal import Thresholds, judge
+from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, to_document
 from rag.settings import Settings
 from rag.store import ChunkStore, make_client
@@ -126,8 +126,7 @@ class Assistant:
     def _answer(self, inputs: dict[str, Any]) -> Answer:
         documents: list[LCDocument] = inputs["documents"]
         levers = [self._lever(document) for document in documents]
-        evidence, source = self.evidence(documents)
-        verdict = judge(inputs["query"], evidence, self.index.bm25, self.thresholds, source)
+        verdict = judge(inputs["query"], self.evidence(documents), self.index.bm25, self.thresholds)
         if verdict.refused:
             return Answer(answer=refusal(self.coverage()), refused=True, citations=[])
         return Answer(
@@ -136,14 +135,14 @@ class Assistant:
             citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
         )
 
-    def evidence(self, documents: list[LCDocument]) -> tuple[str | None, str]:
-        """What the refusal step checks: the best passage with its section path (its whole lever
-        for a plan row), and the title of its document."""
+    def evidence(self, documents: list[LCDocument]) -> Evidence | None:
+        """What the refusal step checks: the best passage (its whole lever for a plan row), its
+        section path and its document's title."""
         if not documents:
-            return None, ""
+            return None
         best = documents[0]
-        lever = self._lever(best)
-        return f"{section_path(best.metadata)}\n{(lever or best).page_content}", str(best.metadata["title"])
+        text = (self._lever(best) or best).page_content
+        return Evidence(text, section_path(best.metadata), str(best.metadata["title"]))
 
     def _lever(self, document: LCDocument) -> LCDocument | None:
         chunk = self.index.chunks.get(document.metadata["id"])

@@ -22,6 +22,8 @@ LONG_WORD = 10  # stems this long may be two edits away from the vocabulary ("pr
 PREFIX_MIN = 5
 PREFIX_SHARE = 0.8
 FOLLOW_UP_MAX_WORDS = 4
+MIN_ASKED_WORDS = 2
+_SENTENCE = re.compile(r"(?<=[.?!;])\s+")
 _FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
@@ -110,6 +112,8 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
     # the verbs of fact questions ("qui préside") stay, as they say what is asked.
     asked = {stem(word) for cue, _ in quantity for word in cue} - measure_words()
     content = [word for word in content if word.stem not in asked]
+    if quantity or facts:
+        content = _in_asking_sentence(question, content)
     wants_number = bool(quantity)  # "combien…", "quel est le loyer…"
     return Query(
         question=question,
@@ -123,6 +127,23 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
     )
+
+
+def _in_asking_sentence(question: str, content: list[ContentWord]) -> list[ContentWord]:
+    """For a question of several sentences ("Mon fils attend depuis un an. Ça fait combien de
+    foyers qui attendent ?"), the content words of the sentence that asks: the others tell a story
+    the passage need not contain."""
+    sentences = [part for part in _SENTENCE.split(question) if part.strip()]
+    asking = [
+        part
+        for part in sentences
+        if find_cues(cue_tokens(part), "quantity_cues.txt") or find_cues(cue_tokens(part), "strict_cues.txt")
+    ]
+    if len(sentences) < 2 or not asking:
+        return content
+    stems = {stem(word) for word in words(asking[-1])}
+    kept = [word for word in content if word.stem in stems]
+    return kept if len(kept) >= MIN_ASKED_WORDS else content
 
 
 @lru_cache

@@ -30,6 +30,16 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What the refusal step checks: the passage that would be cited first (a whole lever for a
+    plan row), where it sits (its section path) and who speaks (its document's title)."""
+
+    text: str
+    heading: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Verdict:
     refused: bool
     coverage: float
@@ -57,14 +67,17 @@ def coverage(query: Query, present: set[str], bm25: BM25Index, unknown_weight: f
     return matched / total
 
 
-def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresholds, source: str = "") -> Verdict:
+def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: Thresholds) -> Verdict:
     """Refuse when nothing was found, the passage covers too little of the question, or a
-    quantity or fact is asked and the passage lacks it or what the question names. `source` (the
-    document's title) also counts for what is named: "l'USH", "l'État" name who speaks."""
+    quantity or fact is asked and the passage lacks it or what the question names. The heading
+    counts as part of the passage, except for the number asked ("350 acteurs réunis" heads every
+    paragraph of the press release, and is no poverty rate); the title counts for what is named:
+    "l'USH", "l'État" name who speaks."""
     if query.gives_orders:
         return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
-    if not passage:
+    if not evidence or not evidence.text:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
+    passage = f"{evidence.heading}\n{evidence.text}"
     # A figure or a fact about something named ("le loyer à Montpellier", "le président de l'USH")
     # is only in a passage that names it; so is the answer to a follow-up naming something new
     # ("et en Australie ?"), whose other words come from the previous question. Other questions
@@ -77,14 +90,14 @@ def judge(query: Query, passage: str | None, bm25: BM25Index, thresholds: Thresh
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
     if strict:
-        named_here = present | set(analyze(source))
+        named_here = present | set(analyze(evidence.source))
         if missing := [word.stem for word in query.named if not word.found_in(named_here)]:
             return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
     if query.wants_number or query.wants_fact:
         share = coverage(query, present, bm25, unknown_weight=bm25.max_idf)
         if share < thresholds.number_coverage:
             return Verdict(True, share, True, "ce qui est demandé n'est pas dans le meilleur passage")
-        if query.wants_number and not _NUMBER.search(passage):
+        if query.wants_number and not _NUMBER.search(evidence.text):
             return Verdict(True, share, True, "chiffre demandé absent du passage")
         return Verdict(False, share, True, "")
     share = coverage(query, present, bm25, unknown_weight=thresholds.unknown_weight)

@@ -25,3 +25,9 @@ def test_a_capital_opening_a_sentence_is_not_a_name() -> None:
 def test_quand_meme_asks_for_no_date() -> None:
     assert not build_query("on peut construire quand même avec le ZAN ?", frozenset()).wants_number
     assert build_query("quand ont eu lieu les assises ?", frozenset()).wants_number
+
+
+def test_a_number_question_is_about_the_sentence_that_asks() -> None:
+    query = build_query("Mon fils attend depuis un an. Ça fait combien de foyers qui attendent ?", frozenset())
+    assert query.wants_number
+    assert [word.stem for word in query.content] == ["foyer", "attendent"]  # not the son's story
