@@ -38,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SYSTEMS = ("assistant", "baseline")
 FACTORIES = {"assistant": "app.main:create_app", "baseline": "eval.baseline_server:create_app"}
 COLLECTIONS = {"assistant": "plan_logement", "baseline": "tutorial"}
+# The assistant with BM25 alone: the question is never embedded, the deployment choice when
+# throughput matters more than the dense model's share of hit@1 (measured side by side).
+FAST_PROFILE = {"RAG_LEXICAL_WEIGHT": "1"}
 
 
 @dataclass
@@ -71,10 +74,10 @@ class Load:
 
 
 @contextmanager
-def serve(system: str, data_dir: Path, port: int) -> Iterator[Server]:
-    """Start the system's server over the index in `data_dir`; the corpus is not re-synced, so a
-    synthetic index stays as built."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+def serve(system: str, data_dir: Path, port: int, settings: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start the system's server over the index in `data_dir`, with extra `settings` in its
+    environment; the corpus is not re-synced, so a synthetic index stays as built."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(settings or {})}
     if system == "assistant":
         env |= {"RAG_DATA_DIR": str(data_dir), "RAG_SYNC_CORPUS": "false"}
     else:
@@ -139,6 +142,28 @@ def run_load(url: str, questions: Sequence[str], clients: int) -> Load:
     return load
 
 
+def http_phases(
+    system: str, data_dir: Path, port: int, questions: Sequence[str], levels: Sequence[int], settings: dict[str, str]
+) -> dict[str, Any]:
+    """Latency and throughput at each level of concurrency, a fresh server per level (the query
+    cache starts empty), and the largest resident memory seen."""
+    row: dict[str, Any] = {}
+    for clients in levels:
+        with serve(system, data_dir, port, settings) as server:
+            load = run_load(server.url, questions, clients)
+            row[f"clients_{clients}"] = {
+                "throughput_rps": round(load.throughput, 1),
+                "p50_ms": round(load.p(50), 1),
+                "p95_ms": round(load.p(95), 1),
+                "p99_ms": round(load.p(99), 1),
+                "errors": load.errors,
+                "failures": load.failures,
+            }
+            row["rss_mb"] = max(row.get("rss_mb", 0.0), round(server.rss_mb(), 1))
+            print(f"  {clients} client(s): {row[f'clients_{clients}']}", flush=True)
+    return row
+
+
 def ingest_timings(system: str, root: Path) -> dict[str, float]:
     """Cold = the whole fresh process (interpreter, imports, model load, ingest); warm and
     unchanged as measured inside it (see eval/ingest_timing.py)."""
@@ -166,13 +191,19 @@ def disk_mb(path: Path) -> float:
 
 
 def quality(split: str) -> dict[str, dict[str, float]]:
-    """hit@1, hit@3 and refusal accuracy of both systems on one split of the evaluation set."""
+    """hit@1, hit@3 and refusal accuracy of both systems, and of the fast profile, on one split."""
     from eval.baseline import TutorialBaseline
     from eval.scorer import build_assistant
+    from rag.settings import Settings
 
     questions = load_questions(split)
     with tempfile.TemporaryDirectory() as tmp:
-        asks = {"assistant": build_assistant(Path(tmp)).ask, "baseline": TutorialBaseline(CORPUS).ask}
+        fast = Settings(data_dir=Path(tmp), corpus_dir=CORPUS, lexical_weight=float(FAST_PROFILE["RAG_LEXICAL_WEIGHT"]))
+        asks = {
+            "assistant": build_assistant(Path(tmp)).ask,
+            "baseline": TutorialBaseline(CORPUS).ask,
+            "fast": build_assistant(Path(tmp), fast).ask,
+        }
         return {system: score(ask, questions, system, split).metrics() for system, ask in asks.items()}
 
 
@@ -270,21 +301,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{system}: ingest…", flush=True)
             row: dict[str, Any] = {"ingest": ingest_timings(system, tmp / system)}
             data_dir = tmp / system / "first"
-            for clients in levels:  # a fresh server per level: the query cache starts empty
-                with serve(system, data_dir, args.port) as server:
-                    load = run_load(server.url, questions, clients)
-                    row[f"clients_{clients}"] = {
-                        "throughput_rps": round(load.throughput, 1),
-                        "p50_ms": round(load.p(50), 1),
-                        "p95_ms": round(load.p(95), 1),
-                        "p99_ms": round(load.p(99), 1),
-                        "errors": load.errors,
-                        "failures": load.failures,
-                    }
-                    row["rss_mb"] = max(row.get("rss_mb", 0.0), round(server.rss_mb(), 1))
-                    print(f"  {clients} client(s): {row[f'clients_{clients}']}", flush=True)
+            row |= http_phases(system, data_dir, args.port, questions, levels, {})
             row["index_mb"] = round(disk_mb(index_dir(system, data_dir)), 2)
             results["systems"][system] = row
+        print(f"assistant, fast profile {FAST_PROFILE}…", flush=True)
+        results["fast"] = http_phases(
+            "assistant", tmp / "assistant" / "first", args.port, questions, levels, FAST_PROFILE
+        )
 
         print("where the time goes…", flush=True)
         assistant_dir = tmp / "assistant" / "first"
@@ -363,7 +386,7 @@ def format_report(results: dict[str, Any], levels: Sequence[int]) -> str:
     for clients in levels:
         key = f"clients_{clients}"
         lines.append(line(f"throughput, {clients} clients, req/s", *(row[key]["throughput_rps"] for row in both)))
-    errors = sum(row[f"clients_{c}"]["errors"] for row in (ours, theirs) for c in levels)
+    errors = sum(row[f"clients_{c}"]["errors"] for row in (ours, theirs, results["fast"]) for c in levels)
     lines += [
         line("serving RSS, MiB", ours["rss_mb"], theirs["rss_mb"]),
         line("index on disk, MiB", ours["index_mb"], theirs["index_mb"]),
@@ -388,6 +411,25 @@ def format_report(results: dict[str, Any], levels: Sequence[int]) -> str:
     for system in SYSTEMS:
         rows = [row for row in results["scale"] if row["system"] == system]
         lines.append(f"\n{system}: p50 at {rows[-1]['factor']}× = {ratio(rows[-1]['p50_ms'], rows[0]['p50_ms'])} of 1×")
+    fast = results["fast"]
+    setting = " ".join(f"{name}={value}" for name, value in FAST_PROFILE.items())
+    lines += [
+        "",
+        f"### Fast profile: the assistant with BM25 alone (`{setting}`), same run",
+        "",
+        "| measure | assistant, fast profile | tutorial baseline | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
+    for metric in ("hit@1", "hit@3", "refusal_accuracy"):
+        lines.append(line(f"{metric} (test split)", quality["fast"][metric], quality["baseline"][metric]))
+    for name in ("p50_ms", "p95_ms"):
+        lines.append(line(f"/api/ask {name}, 1 client", fast["clients_1"][name], theirs["clients_1"][name]))
+    for clients in levels:
+        key = f"clients_{clients}"
+        lines.append(
+            line(f"throughput, {clients} clients, req/s", fast[key]["throughput_rps"], theirs[key]["throughput_rps"])
+        )
+    lines.append(line("serving RSS, MiB", fast["rss_mb"], theirs["rss_mb"]))
     return "\n".join(lines)
 
 

@@ -18,6 +18,9 @@ def test_quick_benchmark_measures_both_systems(tmp_path: Path) -> None:
         assert row["rss_mb"] > 0 and row["index_mb"] > 0
         chunks = {row["factor"]: row["chunks"] for row in results["scale"] if row["system"] == system}
         assert chunks[10] == 10 * chunks[1] > 0
-    assert "| /api/ask p50_ms, 1 client |" in (tmp_path / "bench.md").read_text()
+    fast = results["fast"]["clients_1"]
+    assert fast["errors"] == 0 and fast["throughput_rps"] > 0
+    report = (tmp_path / "bench.md").read_text()
+    assert "| /api/ask p50_ms, 1 client |" in report and "Fast profile" in report
     assert (tmp_path / "latency_vs_corpus.png").stat().st_size > 0
     assert "Assistant.ask" in (tmp_path / "profile.txt").read_text()
