@@ -198,7 +198,8 @@ def quality(split: str) -> dict[str, dict[str, float]]:
 
     questions = load_questions(split)
     with tempfile.TemporaryDirectory() as tmp:
-        fast = Settings(data_dir=Path(tmp), corpus_dir=CORPUS, lexical_weight=float(FAST_PROFILE["RAG_LEXICAL_WEIGHT"]))
+        profile = {name.removeprefix("RAG_").lower(): value for name, value in FAST_PROFILE.items()}
+        fast = Settings(data_dir=Path(tmp), corpus_dir=CORPUS, **profile)
         asks = {
             "assistant": build_assistant(Path(tmp)).ask,
             "baseline": TutorialBaseline(CORPUS).ask,

@@ -134,16 +134,20 @@ def _in_asking_sentence(question: str, content: list[ContentWord]) -> list[Conte
     foyers qui attendent ?"), the content words of the sentence that asks: the others tell a story
     the passage need not contain."""
     sentences = [part for part in _SENTENCE.split(question) if part.strip()]
-    asking = [
-        part
-        for part in sentences
-        if find_cues(cue_tokens(part), "quantity_cues.txt") or find_cues(cue_tokens(part), "strict_cues.txt")
-    ]
-    if len(sentences) < 2 or not asking:
+    if len(sentences) < 2:  # the whole question asks: its cues were already found
+        return content
+    asking = [part for part in sentences if _asks(part)]
+    if not asking:
         return content
     stems = {stem(word) for word in words(asking[-1])}
     kept = [word for word in content if word.stem in stems]
     return kept if len(kept) >= MIN_ASKED_WORDS else content
+
+
+def _asks(sentence: str) -> bool:
+    """Whether the sentence asks for a quantity or a precise fact."""
+    tokens = cue_tokens(sentence)
+    return bool(find_cues(tokens, "quantity_cues.txt") or find_cues(tokens, "strict_cues.txt"))
 
 
 @lru_cache
