@@ -7,7 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-ChunkKind = Literal["enjeu", "action", "figure", "paragraph"]
+ChunkKind = Literal["enjeu", "action", "figure", "paragraph", "document", "axis", "sub_axis", "section"]
+# Nodes for the levels above the passages: they list their parts and answer "what does … contain".
+STRUCTURE_KINDS: frozenset[str] = frozenset({"document", "axis", "sub_axis", "section"})
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,14 @@ class Chunk:
     actions: tuple[str, ...] = field(default_factory=tuple)
     position: int = 0
     author: str = ""  # who speaks ("Préfet de la région Occitanie"), from the PDF metadata
+    parts: tuple[str, ...] = field(default_factory=tuple)  # a structure node's parts, one line each
 
     @property
     def id(self) -> str:
         """Hash of what is indexed: re-ingesting an unchanged document yields the same ids
         (idempotent upsert), and a change in what is indexed (author, context) re-indexes it."""
         payload = json.dumps(
-            [self.document, self.page, self.kind, self.section, self.enjeu, self.actions, self.lexical_text],
+            [self.document, self.page, self.kind, self.section, self.enjeu, self.actions, self.parts, self.lexical_text],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
@@ -59,7 +62,11 @@ class Chunk:
 
         An action is indexed with its enjeu only, not the axis titles, so that a question
         matching an axis title ranks the lever rows of that axis rather than every short action.
+        A structure node is indexed by its own title only, not by what it lists: those words belong
+        to the parts below it, which answer a question naming them better.
         """
+        if self.kind in STRUCTURE_KINDS:
+            return self.heading
         return f"{self.context}\n{self.text}" if self.context else self.text
 
     @property
@@ -70,11 +77,17 @@ class Chunk:
         as much, so the model does not get it)."""
         return f"{self.author}\n{self.search_text}" if self.author else self.search_text
 
+    @property
+    def heading(self) -> str:
+        """The first line of the text: a structure node's own title."""
+        return self.text.split("\n", 1)[0]
+
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata for Chroma (which only stores scalars)."""
         data = asdict(self)
         data.pop("text")
         data["actions"] = json.dumps(list(self.actions), ensure_ascii=False)
+        data["parts"] = json.dumps(list(self.parts), ensure_ascii=False)
         return data
 
 

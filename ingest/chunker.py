@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ingest.blocks import Block
 from ingest.chunk import Chunk
+from ingest.structure import structure_nodes
 
 AXIS = re.compile(r"^[IVX]+\.\s")
 SUB_AXIS = re.compile(r"^[A-Z]\s*[-–]\s")
@@ -37,8 +38,9 @@ class _Path:
 
 
 def chunk_blocks(blocks: list[Block], document: str, title: str, author: str = "") -> list[Chunk]:
-    """Chunks in reading order, with `position` numbering them."""
-    chunks = list(_chunks(blocks, document, title, author))
+    """Chunks in reading order, then the structure nodes above them, with `position` numbering them."""
+    passages = list(_chunks(blocks, document, title, author))
+    chunks = [*passages, *structure_nodes(passages)]
     return [_renumber(chunk, position) for position, chunk in enumerate(chunks)]
 
 
@@ -66,9 +68,13 @@ def _chunks(blocks: list[Block], document: str, title: str, author: str) -> Iter
             if first.kind == "bullet" and len(group) == 1 and _HAS_NUMBER.search(first.text):
                 yield make(first.text, first.page, "figure")
             else:
+                # A lead-in and its list ("… autour de 5 axes :" + bullets) is a structure of its
+                # own: its items are its parts, and a question about them is answered by it whole.
+                items = tuple(block.text for block in group[1:] if block.kind == "bullet")
+                listing = first.text.endswith(":") and bool(items)
                 for passage in _split_passages(" ".join(block.text for block in group)):
                     if _informative(passage):
-                        yield make(passage, first.page, "paragraph")
+                        yield make(passage, first.page, "paragraph", parts=items if listing else ())
         pending.clear()
 
     for block in blocks:

@@ -22,7 +22,7 @@ MAX_SEE_ALSO = 2
 
 
 @lru_cache
-def templates() -> dict[str, str]:
+def templates() -> dict[str, Any]:
     text = resources.files("rag.data").joinpath("answers.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
@@ -56,7 +56,19 @@ def render_passage(document: LCDocument, lever: LCDocument | None) -> str:
         return t["lever"].format(enjeu=lever_meta["enjeu"], path=path, actions=lines)
     if meta.get("kind") == "figure":
         return t["figure"].format(text=document.page_content)
+    if (kind := str(meta.get("kind"))) in t["structure_intro"]:
+        return render_structure(document.page_content, kind)
     return t["passage"].format(text=document.page_content)
+
+
+def render_structure(text: str, kind: str) -> str:
+    """A structure node: its title, what it is, then its parts one per line ("▪ A - … : levers")."""
+    title, *lines = text.split("\n")
+    parts = [line.removeprefix("▪ ") for line in lines if line.startswith("▪ ")]
+    lead = [line for line in lines if not line.startswith("▪ ")]
+    intro = templates()["structure_intro"][kind].format(count=len(parts))
+    items = "\n".join(templates()["action_line"].format(action=part) for part in parts)
+    return "\n".join([f"**{title}**", *lead, intro, items])
 
 
 def summary(document: LCDocument) -> str:

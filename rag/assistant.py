@@ -23,7 +23,7 @@ from rag.answer import compose, refusal, section_path
 from rag.embeddings import load_embeddings
 from rag.query import Query, build_query
 from rag.refusal import Evidence, Thresholds, judge
-from rag.retriever import Filters, HybridRetriever, SearchIndex, to_document
+from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
 from rag.store import ChunkStore, make_client
 
@@ -142,7 +142,9 @@ class Assistant:
             return None
         best = documents[0]
         text = (self._lever(best) or best).page_content
-        return Evidence(text, section_path(best.metadata), str(best.metadata["title"]))
+        chunk = self.index.chunks.get(best.metadata["id"])
+        listing = chunk is not None and is_structure(chunk)
+        return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing)
 
     def _lever(self, document: LCDocument) -> LCDocument | None:
         chunk = self.index.chunks.get(document.metadata["id"])

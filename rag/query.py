@@ -27,6 +27,19 @@ _SENTENCE = re.compile(r"(?<=[.?!;])\s+")
 _FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_ORDINALS = {
+    **dict.fromkeys(("premier", "premiere", "1er", "1ere", "first"), 1),
+    **dict.fromkeys(("deuxieme", "second", "seconde", "2e", "2eme", "2nd"), 2),
+    **dict.fromkeys(("troisieme", "3e", "3eme", "third", "3rd"), 3),
+    **dict.fromkeys(("quatrieme", "4e", "4eme", "fourth"), 4),
+    **dict.fromkeys(("cinquieme", "5e", "5eme", "fifth"), 5),
+}
+_PART_NOUN = r"(?:axe|axis|partie|part|volet|chapitre|chapter|titre)"
+_NUMBERED_PART = re.compile(rf"\b{_PART_NOUN}\s+(?:n\s*°?\s*)?([ivx]{{1,4}}|\d{{1,2}})(?:\s*[.\-]\s*([a-d]))?\b")
+_ORDINAL_PART = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(?:grand\s+|grande\s+)?{_PART_NOUN}\b")
+_DOTTED_PART = re.compile(r"\b([ivx]{1,4})\s*[.\-]\s*([a-d])\b")
+_SUB_PART = re.compile(r"\bsous[\s-]?(?:axe|partie)\s+([a-d])\b")
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
 
@@ -39,6 +52,15 @@ class ContentWord:
 
     def found_in(self, terms: set[str]) -> bool:
         return self.stem in terms or any(term in terms for term in self.alternatives)
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """A part of a plan the question points at by its number: "l'axe 2", "le deuxième axe",
+    "III.A", "sous-axe B" (axis 1-based; sub-axis letter lower-case, or None)."""
+
+    axis: int | None
+    sub_axis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,8 @@ class Query:
     figures: tuple[str, ...] = ()  # numbers and ordinals the question names ("2021", "troisièmes")
     named: tuple[ContentWord, ...] = ()  # what the question names: places, acronyms, measures ("loyer")
     follows_up: bool = False  # "et à Montpellier ?": searched with the previous question's words
+    wants_overview: bool = False  # "résume…", "que contient l'axe II": a part of a document as a whole
+    part: PartRef | None = None  # the numbered part it points at
 
 
 def is_follow_up(question: str) -> bool:
@@ -110,8 +134,15 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
     facts = find_cues(tokens, "strict_cues.txt")
     # Words that only say a number is wanted ("combien", "quelle date") are not what it is about;
     # the verbs of fact questions ("qui préside") stay, as they say what is asked.
+    overview = find_cues(tokens, "overview_cues.txt")
+    part = part_reference(question)
     asked = {stem(word) for cue, _ in quantity for word in cue} - measure_words()
+    # The shape asked ("résume", "les axes", "le premier axe") is not what the question is about:
+    # searched for, "organisé" would find "Organiser la représentation HLM".
+    shape = {stem(word) for cue, _ in overview for word in cue} | (part_words(question) if part else set())
+    asked |= shape
     content = [word for word in content if word.stem not in asked]
+    weights = {term: weight for term, weight in weights.items() if term not in shape}
     if quantity or facts:
         content = _in_asking_sentence(question, content)
     wants_number = bool(quantity)  # "combien…", "quel est le loyer…"
@@ -126,7 +157,33 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         figures=tuple(dict.fromkeys(figures_of(question))),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
+        wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),
+        part=part,
     )
+
+
+def part_words(question: str) -> set[str]:
+    """Stems of the words that name a numbered part ("premier axe", "axe II", "sous-axe B")."""
+    folded = fold(question)
+    spans = [m.group(0) for regex in (_NUMBERED_PART, _ORDINAL_PART, _DOTTED_PART, _SUB_PART) for m in regex.finditer(folded)]
+    return {stem(word) for span in spans for word in re.findall(r"[^\W_]+", span)}
+
+
+def part_reference(question: str) -> PartRef | None:
+    """The numbered part of a plan the question names, if any."""
+    folded = fold(question)
+    axis: int | None = None
+    letter: str | None = None
+    if found := _NUMBERED_PART.search(folded):
+        number, letter = found.group(1), found.group(2)
+        axis = int(number) if number.isdigit() else _ROMAN.get(number)
+    elif found := _ORDINAL_PART.search(folded):
+        axis = _ORDINALS[found.group(1)]
+    elif found := _DOTTED_PART.search(folded):
+        axis, letter = _ROMAN.get(found.group(1)), found.group(2)
+    if sub := _SUB_PART.search(folded):
+        letter = sub.group(1)
+    return PartRef(axis, letter) if axis or letter else None
 
 
 def _in_asking_sentence(question: str, content: list[ContentWord]) -> list[ContentWord]:

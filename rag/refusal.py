@@ -37,6 +37,7 @@ class Evidence:
     text: str
     heading: str = ""
     source: str = ""
+    lists_parts: bool = False  # a structure node (document, axis, section…) or a lead-in with its list
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,16 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     if not evidence or not evidence.text:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     passage = f"{evidence.heading}\n{evidence.text}"
+    if query.wants_overview and evidence.lists_parts:
+        # "Résume le plan", "combien d'axes ?": the node is the answer, the count its parts; what
+        # the question names beyond the cue ("le plan de l'USH", "la partie foncier") must be there.
+        if not query.content:
+            return Verdict(False, 1.0, False, "")
+        present = set(analyze(f"{passage}\n{evidence.source}"))
+        share = coverage(query, present, bm25, unknown_weight=thresholds.unknown_weight)
+        if share < thresholds.coverage:
+            return Verdict(True, share, False, "question peu couverte par la partie trouvée")
+        return Verdict(False, share, False, "")
     # A figure or a fact about something named ("le loyer à Montpellier", "le président de l'USH")
     # is only in a passage that names it; so is the answer to a follow-up naming something new
     # ("et en Australie ?"), whose other words come from the previous question. Other questions

@@ -18,14 +18,22 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ingest.chunk import STRUCTURE_KINDS
 from rag.lexical import BM25Index
-from rag.query import Query, build_query
+from rag.query import PartRef, Query, build_query
 from rag.store import ChunkStore, StoredChunk
 
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
 NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
+STRUCTURE_BOOST = 1.5  # "résume…", "que contient l'axe II": nodes listing parts answer it
+STRUCTURE_DAMP = 0.6  # any other question: the passages below a node answer it more precisely
+NARROWER_PART = 0.9  # a question fitting an axis and one of its sub-axes asks for the broader one
+PART_BOOST = 1.5  # "dans l'axe 2…": passages of that part; doubled for the part's own node
 _NUMBER = re.compile(r"\d")
+_AXIS_NUMBER = re.compile(r"^([IVX]+)\.")
+_SUB_LETTER = re.compile(r"^([A-Z])\s*[-–]")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,11 @@ class SearchIndex:
                 entries.append(topic)
         return topics
 
+    def part_nodes(self, part: PartRef) -> list[str]:
+        """Ids of the node of a numbered part: the sub-axis node when a letter is given, else the axis node."""
+        kind = "sub_axis" if part.sub_axis else "axis"
+        return [id for id, chunk in self.chunks.items() if chunk.metadata.get("kind") == kind and _in_part(part, chunk)]
+
     def lever_of(self, chunk: StoredChunk) -> StoredChunk | None:
         """The enjeu chunk (whole lever) an action or enjeu chunk belongs to."""
         enjeu = chunk.metadata.get("enjeu")
@@ -115,6 +128,11 @@ class HybridRetriever(BaseRetriever):
         if filters.where():
             allowed = {id for id, chunk in self.index.chunks.items() if filters.accepts(chunk)}
         lexical = dict(self.index.bm25.search(list(query.terms), self.candidates, allowed))
+        if query.part and query.wants_overview:  # "le premier axe, il dit quoi ?": the part named is found by its number
+            top = max(lexical.values(), default=1.0)
+            for chunk_id in self.index.part_nodes(query.part):
+                if allowed is None or chunk_id in allowed:
+                    lexical[chunk_id] = max(lexical.get(chunk_id, 0.0), top)
         boosts = self._boosts(query, lexical)
         dense = {}
         if self.lexical_weight < 1 and not self._lexical_decides(lexical, boosts, query):
@@ -155,6 +173,7 @@ class HybridRetriever(BaseRetriever):
         leader, _ = max(matched, key=lambda item: worst[item[0].id])
         # A chunk outside BM25's candidates, with a perfect dense part and every boost:
         ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0) * (NAMED_BOOST if query.named else 1.0)
+        ceiling *= (STRUCTURE_BOOST if query.wants_overview else 1.0) * (PART_BOOST**2 if query.part else 1.0)
         for chunk, score in matched:
             if lever_key(chunk) != lever_key(leader):
                 ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
@@ -164,6 +183,7 @@ class HybridRetriever(BaseRetriever):
         """Prefer passages holding a number when one is asked, and those naming what the question
         names (an acronym, a place): the answer step refuses a best passage without them."""
         boost = NUMBER_BOOST if query.wants_number and _NUMBER.search(chunk.text) else 1.0
+        boost *= _structure_boost(query, chunk)
         bm25 = self.index.bm25
         if query.named and all(
             any(bm25.contains(chunk.id, term) for term in (word.stem, *word.alternatives)) for word in query.named
@@ -181,6 +201,37 @@ class HybridRetriever(BaseRetriever):
     ) -> list[LCDocument]:
         understood = understood or build_query(query, self.index.vocabulary)
         return [to_document(hit) for hit in self.search(understood, filters=filters)]
+
+
+def is_structure(chunk: StoredChunk) -> bool:
+    """A node listing parts: document, axis, sub-axis, section, or a lead-in with its list."""
+    return chunk.metadata.get("kind") in STRUCTURE_KINDS or bool(chunk.parts)
+
+
+def _structure_boost(query: Query, chunk: StoredChunk) -> float:
+    """Structure nodes answer questions about a part as a whole, passages the precise ones; a
+    numbered part ("axe II", "III.A") favours what lies in it, and most its own node."""
+    boost = 1.0
+    if query.wants_overview and is_structure(chunk):
+        boost = STRUCTURE_BOOST
+    elif chunk.metadata.get("kind") in STRUCTURE_KINDS:  # a lead-in with its list is a passage too
+        boost = STRUCTURE_DAMP
+        if chunk.metadata.get("kind") == "sub_axis" and not (query.part and query.part.sub_axis):
+            boost *= NARROWER_PART
+    if query.part and _in_part(query.part, chunk):
+        boost *= PART_BOOST
+        kind = chunk.metadata.get("kind")
+        if kind == ("sub_axis" if query.part.sub_axis else "axis"):
+            boost *= PART_BOOST
+    return boost
+
+
+def _in_part(part: PartRef, chunk: StoredChunk) -> bool:
+    axis = _AXIS_NUMBER.match(str(chunk.metadata.get("axis") or ""))
+    sub = _SUB_LETTER.match(str(chunk.metadata.get("sub_axis") or ""))
+    if part.axis and (not axis or _ROMAN.get(axis.group(1)) != part.axis):
+        return False
+    return not part.sub_axis or bool(sub and sub.group(1).lower() == part.sub_axis)
 
 
 def _one_per_lever(hits: list[Hit]) -> list[Hit]:

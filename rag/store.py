@@ -36,9 +36,15 @@ class StoredChunk:
     def actions(self) -> list[str]:
         return list(json.loads(self.metadata.get("actions") or "[]"))
 
+    @property
+    def parts(self) -> list[str]:
+        """A structure node's parts (sub-axes, levers, sections), in reading order."""
+        return list(json.loads(self.metadata.get("parts") or "[]"))
+
     def to_chunk(self) -> Chunk:
         fields = {key: value for key, value in self.metadata.items() if key in Chunk.__dataclass_fields__}
         fields["actions"] = tuple(self.actions)
+        fields["parts"] = tuple(self.parts)
         return Chunk(text=self.text, **fields)
 
 

@@ -6,7 +6,7 @@ from eval.scorer import main
 
 
 def test_test_split_meets_committed_thresholds(capsys) -> None:  # type: ignore[no-untyped-def]
-    status = main(["--split", "test", "--gate"])
+    status = main(["--split", "gated", "--gate"])
     report = capsys.readouterr()
     assert status == 0, report.err
     assert "gate passed" in report.out
