@@ -27,11 +27,13 @@ def structure_nodes(passages: list[Chunk]) -> list[Chunk]:
         return []
     levers = [chunk for chunk in passages if chunk.kind == "enjeu"]
     nodes = [*_axis_nodes(levers), *_section_nodes(passages)]
-    return [_document_node(passages, levers), *nodes]
+    document = _document_node(passages, levers)
+    return [document, *nodes] if document else nodes
 
 
-def _document_node(passages: list[Chunk], levers: list[Chunk]) -> Chunk:
-    """The document's title, lead paragraph and top-level parts (sections, then axes with their sub-axes)."""
+def _document_node(passages: list[Chunk], levers: list[Chunk]) -> Chunk | None:
+    """The document's title, lead paragraph and top-level parts (sections, then axes with their
+    sub-axes); none for a document of one part, which its passages already answer."""
     first = passages[0]
     parts: dict[str, str] = {}
     for chunk in passages:
@@ -40,6 +42,8 @@ def _document_node(passages: list[Chunk], levers: list[Chunk]) -> Chunk:
             parts.setdefault(chunk.axis, f"{chunk.axis} : {subs}" if subs else chunk.axis)
         elif chunk.section and chunk.kind != "action":
             parts.setdefault(chunk.section, chunk.section)
+    if len(parts) < 2:
+        return None
     lead = next((c.text for c in passages if c.kind == "paragraph" and len(c.text.split()) >= LEAD_MIN_WORDS), "")
     lines = [first.title, _line(lead) if lead else "", *(f"▪ {line}" for line in parts.values())]
     return replace(
