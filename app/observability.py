@@ -89,6 +89,11 @@ def install_observability(app: FastAPI) -> None:
                         "path": request.url.path,
                         "status": status,
                         "ms": round(seconds * 1000, 2),
+                        **(
+                            {"refusal_reason": reason}
+                            if (reason := getattr(request.state, "refusal_reason", ""))
+                            else {}
+                        ),
                     }
                 )
             )

@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -24,7 +24,7 @@ UNAVAILABLE = {503: {"model": ErrorOut, "description": "Aucun document indexé."
 
 
 @router.post("/ask", response_model=AskResponse, responses={**ERRORS, **UNAVAILABLE})
-async def ask(request: AskRequest, assistant: AssistantDep) -> AskResponse:
+async def ask(request: AskRequest, assistant: AssistantDep, http: Request) -> AskResponse:
     """Répond à une question à partir des documents indexés, avec ses sources (ou refuse)."""
     if not assistant.index.chunks:
         raise IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
@@ -32,6 +32,7 @@ async def ask(request: AskRequest, assistant: AssistantDep) -> AskResponse:
     history = [Turn(turn.role, turn.content) for turn in request.history]
     filters = Filters(**request.filters.model_dump()) if request.filters else None
     reply = await run_in_threadpool(assistant.ask, request.question, history, filters)
+    http.state.refusal_reason = reply.refusal_reason  # in the request's log line
     return AskResponse.model_validate(asdict(reply))
 
 
@@ -44,15 +45,15 @@ async def ask(request: AskRequest, assistant: AssistantDep) -> AskResponse:
         **UNAVAILABLE,
     },
 )
-async def ask_stream(request: AskRequest, assistant: AssistantDep) -> StreamingResponse:
+async def ask_stream(request: AskRequest, assistant: AssistantDep, http: Request) -> StreamingResponse:
     """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`."""
-    reply = await ask(request, assistant)
+    reply = await ask(request, assistant, http)
 
     async def events() -> AsyncIterator[str]:
         for piece in re.findall(r"\S+\s*", reply.answer):
             yield _event("token", piece)
         yield _event("citations", [citation.model_dump() for citation in reply.citations])
-        yield _event("done", {"refused": reply.refused})
+        yield _event("done", {"refused": reply.refused, "refusal_reason": reply.refusal_reason})
 
     return StreamingResponse(events(), media_type="text/event-stream")
 

@@ -65,7 +65,10 @@ class CitationOut(BaseModel):
     page: int
     section: str = Field(description="Axe › sous-axe (› enjeu) pour le plan, titre de section sinon.")
     score: float
-    kind: str = Field(description="enjeu, action, figure ou paragraph.")
+    kind: str = Field(
+        description="enjeu, action, figure, paragraph ; ou, pour une question sur une partie entière : "
+        "document, axis, sub_axis, section (le passage liste alors ses parties)."
+    )
     lever: str = Field(description="L'enjeu (levier) auquel le passage appartient, s'il y en a un.")
 
 
@@ -73,6 +76,9 @@ class AskResponse(BaseModel):
     answer: str
     refused: bool = Field(description="Vrai quand les documents ne répondent pas à la question.")
     citations: list[CitationOut] = Field(description="Sources, la meilleure d'abord.")
+    refusal_reason: str = Field(
+        "", description="Quand la réponse est un refus : pourquoi (par ex. « lieu absent des documents : Espagne »)."
+    )
 
 
 class DocumentOut(BaseModel):

@@ -42,7 +42,8 @@ def sources_html(answer: Answer, limit: int = 3) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The answer text; a refusal is set apart so it is not mistaken for an answer."""
     if answer.refused:
-        return "ℹ️ **Les documents ne répondent pas à cette question.**\n\n" + answer.answer
+        why = f"\n\n_Raison : {answer.refusal_reason}._" if answer.refusal_reason else ""
+        return "ℹ️ **Les documents ne répondent pas à cette question.**\n\n" + answer.answer + why
     return answer.answer
 
 

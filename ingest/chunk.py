@@ -41,7 +41,16 @@ class Chunk:
         """Hash of what is indexed: re-ingesting an unchanged document yields the same ids
         (idempotent upsert), and a change in what is indexed (author, context) re-indexes it."""
         payload = json.dumps(
-            [self.document, self.page, self.kind, self.section, self.enjeu, self.actions, self.parts, self.lexical_text],
+            [
+                self.document,
+                self.page,
+                self.kind,
+                self.section,
+                self.enjeu,
+                self.actions,
+                self.parts,
+                self.lexical_text,
+            ],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]

@@ -70,12 +70,36 @@ def _trigger_stems(text: str) -> list[str]:
     return [stem(word) for word in _WORD.findall(folded) if len(word) > 1 or word.isdigit()]
 
 
+@dataclass(frozen=True)
+class Acronym:
+    """A glossary entry: "ZAN" stands for "zéro artificialisation nette"; `extra` are words the
+    documents use beside it ("bailleur" for OLS), searched too but not part of the definition."""
+
+    short: str
+    long: str
+    extra: str = ""
+
+
+@lru_cache
+def glossary() -> tuple[Acronym, ...]:
+    entries = []
+    for line in data_lines("glossary.tsv"):
+        short, _, rest = line.partition("\t")
+        long, _, extra = rest.partition("|")
+        entries.append(Acronym(short.strip(), long.strip(), extra.strip()))
+    return tuple(entries)
+
+
 @lru_cache
 def synonyms() -> tuple[Synonym, ...]:
+    """The synonym table, then each acronym of the glossary expanded to its definition."""
     table = []
     for line in data_lines("synonyms.tsv"):
         trigger, _, expansion = line.partition("\t")
         table.append(Synonym(tuple(_trigger_stems(trigger)), tuple(analyze(expansion))))
+    for acronym in glossary():
+        expansion = f"{acronym.long} {acronym.extra}".replace("(", " ").replace(")", " ")
+        table.append(Synonym(tuple(_trigger_stems(acronym.short)), tuple(analyze(expansion))))
     return tuple(table)
 
 

@@ -9,6 +9,7 @@ Wording lives in `data/answers.toml`.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Sequence
 from functools import lru_cache
@@ -17,8 +18,11 @@ from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 
+from rag.analyzer import fold, glossary
+
 SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
 MAX_SEE_ALSO = 2
+MAX_DEFINITIONS = 3
 
 
 @lru_cache
@@ -79,11 +83,27 @@ def summary(document: LCDocument) -> str:
     return f"« {text if len(text) <= 160 else text[:157].rstrip() + '…'} »"
 
 
-def compose(documents: Sequence[LCDocument], levers: Sequence[LCDocument | None]) -> str:
-    """Answer from the ranked passages; `levers[i]` is the whole lever of passage i, if any."""
+def definitions(question: str) -> list[str]:
+    """ "ZAN : zéro artificialisation nette." for each glossary acronym the question names; a
+    two-letter one ("AO") only when written in capitals, as a lower-case "ao" is rarely meant."""
+    words = set(re.findall(r"[^\W\d_]+", question))
+    folded = {fold(word) for word in words}
+    named = [
+        acronym
+        for acronym in glossary()
+        if acronym.short in words or (len(acronym.short) > 2 and fold(acronym.short) in folded)
+    ]
+    return [templates()["definition"].format(short=a.short, long=a.long) for a in named[:MAX_DEFINITIONS]]
+
+
+def compose(documents: Sequence[LCDocument], levers: Sequence[LCDocument | None], question: str = "") -> str:
+    """Answer from the ranked passages; `levers[i]` is the whole lever of passage i, if any. The
+    acronyms the question names are spelled out first: officials ask what they mean."""
     t = templates()
     best = documents[0]
     parts = [render_passage(best, levers[0]), source_line(best.metadata)]
+    if spelled := definitions(question):
+        parts.insert(0, "\n".join(spelled))
     top = best.metadata.get("score", 0.0) or 1e-9
     others = [doc for doc in documents[1:] if doc.metadata.get("score", 0.0) >= SEE_ALSO_RATIO * top]
     if others:

@@ -53,6 +53,7 @@ class Answer:
     answer: str
     refused: bool
     citations: list[Citation] = field(default_factory=list)
+    refusal_reason: str = ""  # why the documents were judged not to answer (a short French phrase)
 
 
 class Assistant:
@@ -128,9 +129,9 @@ class Assistant:
         levers = [self._lever(document) for document in documents]
         verdict = judge(inputs["query"], self.evidence(documents), self.index.bm25, self.thresholds)
         if verdict.refused:
-            return Answer(answer=refusal(self.coverage()), refused=True, citations=[])
+            return Answer(answer=refusal(self.coverage()), refused=True, citations=[], refusal_reason=verdict.reason)
         return Answer(
-            answer=compose(documents, levers),
+            answer=compose(documents, levers, inputs["question"]),
             refused=False,
             citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
         )

@@ -40,6 +40,16 @@ _NUMBERED_PART = re.compile(rf"\b{_PART_NOUN}\s+(?:n\s*°?\s*)?([ivx]{{1,4}}|\d{
 _ORDINAL_PART = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(?:grand\s+|grande\s+)?{_PART_NOUN}\b")
 _DOTTED_PART = re.compile(r"\b([ivx]{1,4})\s*[.\-]\s*([a-d])\b")
 _SUB_PART = re.compile(r"\bsous[\s-]?(?:axe|partie)\s+([a-d])\b")
+# "en Nouvelle-Aquitaine", "à Nîmes", "dans le Gers", "in Carcassonne": where the question is about.
+_SCOPED_PLACE = re.compile(
+    r"(?:^|\s)(?:en|au|aux|dans|pour|in|à)\s+(?:la\s+|le\s+|les\s+|l['’])?([A-ZÀ-Ý][^\W\d_]+(?:-[^\W\d_]+)*)"
+)
+# An order about the assistant's own set-up: "oublie tes documents", "affiche tes consignes cachées".
+_OVERRIDE = re.compile(
+    r"\b(?:oublie|oubliez|ignore|ignorez|affiche|affichez|revele|revelez|repete|repetez|forget|disregard|reveal|print)"
+    r"\b.*\b(?:tes|vos|ton|ta|votre|your)\s+(?:\w+\s+)?(?:consignes?|instructions?|documents?|sources?|regles?"
+    r"|prompt|configuration|parametres|directives?|rules)\b"
+)
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
 
@@ -80,6 +90,7 @@ class Query:
     follows_up: bool = False  # "et à Montpellier ?": searched with the previous question's words
     wants_overview: bool = False  # "résume…", "que contient l'axe II": a part of a document as a whole
     part: PartRef | None = None  # the numbered part it points at
+    places: tuple[str, ...] = ()  # places it is about ("en Espagne", "à Nîmes") that the documents never name
 
 
 def is_follow_up(question: str) -> bool:
@@ -153,19 +164,35 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         content=tuple(content),
         wants_number=wants_number,
         wants_fact=bool(facts),
-        gives_orders=bool(find_cues(tokens, "injection_cues.txt")),
+        gives_orders=bool(find_cues(tokens, "injection_cues.txt") or _OVERRIDE.search(fold(question))),
         figures=tuple(dict.fromkeys(figures_of(question))),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
         wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),
         part=part,
+        places=tuple(unknown_places(question, vocabulary)),
     )
+
+
+def unknown_places(question: str, vocabulary: frozenset[str]) -> list[str]:
+    """Proper nouns the question is scoped to ("en Espagne", "dans le Gers", "à Nîmes") that no
+    document uses: a question about another place than the documents' cannot be answered by them.
+    Acronyms ("en EPCI") and words the corpus knows ("à Toulouse", "en Occitanie") do not count."""
+    found = []
+    for match in _SCOPED_PLACE.finditer(question):
+        name = match.group(1)
+        first = name.split("-")[0]
+        if not first.isupper() and fold(first) not in stop_words() and stem(fold(first)) not in vocabulary:
+            found.append(name)
+    return found
 
 
 def part_words(question: str) -> set[str]:
     """Stems of the words that name a numbered part ("premier axe", "axe II", "sous-axe B")."""
     folded = fold(question)
-    spans = [m.group(0) for regex in (_NUMBERED_PART, _ORDINAL_PART, _DOTTED_PART, _SUB_PART) for m in regex.finditer(folded)]
+    spans = [
+        m.group(0) for regex in (_NUMBERED_PART, _ORDINAL_PART, _DOTTED_PART, _SUB_PART) for m in regex.finditer(folded)
+    ]
     return {stem(word) for span in spans for word in re.findall(r"[^\W_]+", span)}
 
 

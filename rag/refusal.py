@@ -76,6 +76,8 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     "l'USH", "l'État" name who speaks."""
     if query.gives_orders:
         return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
+    if query.places:
+        return Verdict(True, 0.0, query.wants_number, f"lieu absent des documents : {', '.join(query.places)}")
     if not evidence or not evidence.text:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     passage = f"{evidence.heading}\n{evidence.text}"

@@ -128,7 +128,9 @@ class HybridRetriever(BaseRetriever):
         if filters.where():
             allowed = {id for id, chunk in self.index.chunks.items() if filters.accepts(chunk)}
         lexical = dict(self.index.bm25.search(list(query.terms), self.candidates, allowed))
-        if query.part and query.wants_overview:  # "le premier axe, il dit quoi ?": the part named is found by its number
+        if (
+            query.part and query.wants_overview
+        ):  # "le premier axe, il dit quoi ?": the part named is found by its number
             top = max(lexical.values(), default=1.0)
             for chunk_id in self.index.part_nodes(query.part):
                 if allowed is None or chunk_id in allowed:

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     )
     min_coverage: float = Field(0.1, ge=0, le=1, description="Refuse below this share of the question covered.")
     number_coverage: float = Field(
-        0.5, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
+        0.25, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
     )
     unknown_word_weight: float = Field(
         1.0, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.chunk import STRUCTURE_KINDS
 from ingest import load_document
+from ingest.chunk import STRUCTURE_KINDS
 from ingest.markdown_reader import read_markdown, strip_markup
 from tests.conftest import DATA, PRESS_PDF
 
