@@ -37,6 +37,9 @@ def test_figure_and_refusal(server: str) -> None:
     assert "13,3%" in figure.json()["citations"][0]["text"]
     refusal = httpx.post(f"{server}/api/ask", json={"question": "Quelle est la capitale de l'Australie ?"}).json()
     assert refusal["refused"] is True and refusal["citations"] == []
+    assert refusal["refusal_reason"]  # a short French phrase saying why
+    elsewhere = httpx.post(f"{server}/api/ask", json={"question": "Et en Bretagne, quel plan pour le logement ?"})
+    assert elsewhere.json()["refusal_reason"] == "lieu absent des documents : Bretagne"
 
 
 @pytest.mark.parametrize(

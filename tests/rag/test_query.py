@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.query import build_query, figures_of, named_stems
+from rag.query import PartRef, build_query, figures_of, named_stems, part_reference
 
 
 def test_a_date_counts_the_same_in_digits_and_in_words() -> None:
@@ -31,3 +31,11 @@ def test_a_number_question_is_about_the_sentence_that_asks() -> None:
     query = build_query("Mon fils attend depuis un an. Ça fait combien de foyers qui attendent ?", frozenset())
     assert query.wants_number
     assert [word.stem for word in query.content] == ["foyer", "attendent"]  # not the son's story
+
+
+def test_numbered_parts_are_recognised_in_their_usual_spellings() -> None:
+    assert part_reference("Le premier axe du plan, il parle de quoi ?") == PartRef(1, None)
+    assert part_reference("Axe II : de quoi est-il composé ?") == PartRef(2, None)
+    assert part_reference("Sous-axe III.A sur le foncier") == PartRef(3, "a")
+    assert part_reference("le sous-axe B de l'axe 3") == PartRef(3, "b")
+    assert part_reference("il y a 3 axes ?") is None

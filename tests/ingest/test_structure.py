@@ -1,0 +1,54 @@
+"""Structure nodes: the document, its axes, sub-axes and sections, each listing its parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest import load_document
+from ingest.chunk import STRUCTURE_KINDS
+from tests.conftest import PLAN_PDF
+
+
+def test_plan_has_a_node_per_axis_and_sub_axis_listing_their_parts() -> None:
+    chunks = load_document(PLAN_PDF).chunks
+    axes = [chunk for chunk in chunks if chunk.kind == "axis"]
+    assert [axis.heading[:4] for axis in axes] == ["I. A", "II. ", "III."]
+    second = axes[1]
+    assert second.parts == (
+        "A - Aider les OLS dans la construction de leur plan de financement",
+        "B - Sécuriser les appels d'offres travaux lancés par les OLS",
+    )
+    assert second.page == 3 and second.section.startswith("II. Aider")
+    sub_axis = next(chunk for chunk in chunks if chunk.kind == "sub_axis" and chunk.heading.startswith("B - Sécuriser"))
+    assert len(sub_axis.parts) == 2 and "Structurer un tissu de fournisseurs" in sub_axis.parts[0]
+    assert "Négocier en inter-bailleurs" in sub_axis.text  # the levers' actions are listed too
+    # Indexed by its own title only: the parts' words belong to the passages below it.
+    assert sub_axis.search_text.endswith("B - Sécuriser les appels d'offres travaux lancés par les OLS")
+
+
+def test_document_node_lists_sections_and_axes_with_the_lead_paragraph() -> None:
+    document = next(chunk for chunk in load_document(PLAN_PDF).chunks if chunk.kind == "document")
+    assert "Constat : Une production de logements sociaux en baisse" in document.parts
+    assert "Une analyse a été menée" in document.text
+    assert "▪ III. Accompagner les OLS dans l’accès au foncier : A - Faciliter" in document.text
+
+
+def test_any_markdown_with_headings_gets_its_structure(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text(
+        "# Note habitat\n\n## Diagnostic\n\nLa vacance augmente dans les centres anciens du département.\n\n"
+        "La demande reste forte sur le littoral, en particulier pour les petits logements.\n\n"
+        "## Propositions\n\n- Créer une aide à la remise sur le marché des logements vacants\n",
+        encoding="utf-8",
+    )
+    chunks = load_document(note).chunks
+    document = next(chunk for chunk in chunks if chunk.kind == "document")
+    assert document.parts == ("Diagnostic", "Propositions")
+    section = next(chunk for chunk in chunks if chunk.kind == "section")
+    assert section.heading == "Diagnostic" and "La demande reste forte" in section.text
+
+
+def test_a_document_of_one_part_has_no_structure_node(tmp_path: Path) -> None:
+    note = tmp_path / "court.md"
+    note.write_text("# Court\n\nUn seul paragraphe sur la réhabilitation du parc.\n", encoding="utf-8")
+    assert not [chunk for chunk in load_document(note).chunks if chunk.kind in STRUCTURE_KINDS]
