@@ -1,7 +1,7 @@
 """Score the assistant (and the LangChain tutorial baseline) on the evaluation questions.
 
     make eval                                   # every split, both systems
-    python -m eval.scorer --split test --gate   # exit 1 if a metric falls below eval/thresholds.json
+    python -m eval.scorer --split gated --gate  # test and held_out against eval/thresholds.json; exit 1 below
 
 A question names its `evidence`: a phrase the cited passage must contain (compared without
 accents, case or whitespace). Metrics: hit@1, hit@3, MRR, citation tightness (the evidence
