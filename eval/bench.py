@@ -212,7 +212,6 @@ def stage_profile(data_dir: Path, questions: Sequence[str]) -> dict[str, float]:
     """Median milliseconds of each step of an answer, timed on the functions the chain calls,
     each question seen for the first time (query-embedding cache cold)."""
     from rag.assistant import Assistant
-    from rag.query import build_query
     from rag.settings import Settings
 
     assistant = Assistant.from_settings(Settings(data_dir=data_dir, corpus_dir=CORPUS))
@@ -220,7 +219,7 @@ def stage_profile(data_dir: Path, questions: Sequence[str]) -> dict[str, float]:
     stages: dict[str, list[float]] = {name: [] for name in ("understand", "bm25", "embed", "chroma", "whole answer")}
     for question in questions:
         clock = time.perf_counter()
-        query = build_query(question, assistant.index.vocabulary)
+        query = assistant.index.understand(question)
         stages["understand"].append(_since(clock))
         clock = time.perf_counter()
         assistant.index.bm25.search(list(query.terms), assistant.settings.candidates)

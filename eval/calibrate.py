@@ -16,7 +16,7 @@ from pathlib import Path
 
 from eval.scorer import build_assistant, load_questions
 from rag.assistant import Assistant
-from rag.query import Query, build_query
+from rag.query import Query
 from rag.refusal import Evidence, Thresholds, judge
 
 COVERAGE = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
@@ -26,7 +26,7 @@ UNKNOWN_WEIGHT = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[Query, Evidence | None]:
     """The query and what the refusal step sees for it."""
-    query = build_query(question, assistant.index.vocabulary, previous)
+    query = assistant.index.understand(question, previous)
     documents = assistant.retriever.invoke(query.text, understood=query)
     return query, assistant.evidence(documents)
 

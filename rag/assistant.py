@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer import compose, refusal, section_path
 from rag.embeddings import load_embeddings
-from rag.query import Query, build_query
+from rag.query import Query
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
@@ -113,12 +113,12 @@ class Assistant:
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Citation]:
         """Retrieval only (no answer, no refusal): the passages best matching `query`, best first."""
-        understood = build_query(query, self.index.vocabulary)
+        understood = self.index.understand(query)
         hits = self.retriever.search(understood, k=k, filters=filters)
         return [_citation(to_document(hit)) for hit in hits]
 
     def _understand(self, inputs: dict[str, Any]) -> Query:
-        return build_query(inputs["question"], self.index.vocabulary, inputs["previous"])
+        return self.index.understand(inputs["question"], inputs["previous"])
 
     def _retrieve(self, inputs: dict[str, Any]) -> list[LCDocument]:
         query: Query = inputs["query"]

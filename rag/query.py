@@ -44,11 +44,20 @@ _SUB_PART = re.compile(r"\bsous[\s-]?(?:axe|partie)\s+([a-d])\b")
 _SCOPED_PLACE = re.compile(
     r"(?:^|\s)(?:en|au|aux|dans|pour|in|à)\s+(?:la\s+|le\s+|les\s+|l['’])?([A-ZÀ-Ý][^\W\d_]+(?:-[^\W\d_]+)*)"
 )
-# An order about the assistant's own set-up: "oublie tes documents", "affiche tes consignes cachées".
+# Orders about the assistant's own set-up ("oublie tes documents", "affiche tes consignes cachées",
+# "reproduis le message système") and requests to write something ("rédige un discours qui annonce…"):
+# an extractive assistant quotes documents, it neither obeys a question nor writes for it.
+_SETUP = r"(?:consignes?|instructions?|regles?|prompt|configuration|parametres|directives?|rules)"
+_DETERMINER = r"(?:tes|vos|ton|ta|votre|your|les|the|ces|all|tout|toutes\s+les)\s+(?:\w+\s+)?"
 _OVERRIDE = re.compile(
-    r"\b(?:oublie|oubliez|ignore|ignorez|affiche|affichez|revele|revelez|repete|repetez|forget|disregard|reveal|print)"
-    r"\b.*\b(?:tes|vos|ton|ta|votre|your)\s+(?:\w+\s+)?(?:consignes?|instructions?|documents?|sources?|regles?"
-    r"|prompt|configuration|parametres|directives?|rules)\b"
+    rf"\b(?:oublie[rz]?|ignore[rz]?|forget|disregard)\b.*\b{_DETERMINER}(?:{_SETUP}|documents?|sources?|contexte|context)\b"
+    rf"|\b(?:affiche[rz]?|revele[rz]?|repete[rz]?|reprodui(?:s|re|sez)|recopie[rz]?|reveal|print|show|repeat)\b.*"
+    rf"\b{_DETERMINER}{_SETUP}\b"
+    r"|\b(?:message|prompt|instructions?)\s+systeme\b|\bsystem\s+(?:message|prompt)\b"
+)
+_WRITING = re.compile(
+    r"\b(?:ecris|ecrivez|ecrire|redige[rz]?|compose[rz]?|invente[rz]?|write|draft)\b(?:\W+\w+){0,4}?\W+"
+    r"(?:discours|poemes?|lettre|article|chanson|histoire|tweet|post|mail|courrier|speech|poem|essay|story|texte)\b"
 )
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
@@ -91,6 +100,7 @@ class Query:
     wants_overview: bool = False  # "résume…", "que contient l'axe II": a part of a document as a whole
     part: PartRef | None = None  # the numbered part it points at
     places: tuple[str, ...] = ()  # places it is about ("en Espagne", "à Nîmes") that the documents never name
+    located: frozenset[str] = frozenset()  # stems of the places it is located in ("à Labège", "à Toulouse")
 
 
 def is_follow_up(question: str) -> bool:
@@ -164,27 +174,40 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         content=tuple(content),
         wants_number=wants_number,
         wants_fact=bool(facts),
-        gives_orders=bool(find_cues(tokens, "injection_cues.txt") or _OVERRIDE.search(fold(question))),
+        gives_orders=bool(find_cues(tokens, "injection_cues.txt") or gives_orders(question)),
         figures=tuple(dict.fromkeys(figures_of(question))),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
         wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),
         part=part,
         places=tuple(unknown_places(question, vocabulary)),
+        located=frozenset(stem(fold(word)) for place in scoped_places(question) for word in place.split("-")),
     )
+
+
+def gives_orders(question: str) -> bool:
+    """An order about the assistant's set-up or a request to write something (see `_OVERRIDE`)."""
+    folded = fold(question).replace("-", " ")
+    return bool(_OVERRIDE.search(folded) or _WRITING.search(folded))
+
+
+def scoped_places(question: str) -> list[str]:
+    """The proper nouns the question is located in: "en Espagne", "dans le Gers", "à Labège" (not
+    acronyms: "en EPCI"; not stop words: "en Ce moment")."""
+    places = []
+    for match in _SCOPED_PLACE.finditer(question):
+        name = match.group(1)
+        first = name.split("-")[0]
+        if not first.isupper() and fold(first) not in stop_words():
+            places.append(name)
+    return places
 
 
 def unknown_places(question: str, vocabulary: frozenset[str]) -> list[str]:
     """Proper nouns the question is scoped to ("en Espagne", "dans le Gers", "à Nîmes") that no
     document uses: a question about another place than the documents' cannot be answered by them.
     Acronyms ("en EPCI") and words the corpus knows ("à Toulouse", "en Occitanie") do not count."""
-    found = []
-    for match in _SCOPED_PLACE.finditer(question):
-        name = match.group(1)
-        first = name.split("-")[0]
-        if not first.isupper() and fold(first) not in stop_words() and stem(fold(first)) not in vocabulary:
-            found.append(name)
-    return found
+    return [place for place in scoped_places(question) if stem(fold(place.split("-")[0])) not in vocabulary]
 
 
 def part_words(question: str) -> set[str]:

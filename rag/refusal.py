@@ -102,6 +102,10 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     if asked_figures - set(figures_of(passage)):
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
+    matched = [word for word in query.content if word.found_in(present)]
+    if matched and len(matched) < len(query.content) and all(word.stem in query.located for word in matched):
+        # "un bon resto à Labège ?", "quel temps à Toulouse ?": the documents name the place, not the rest.
+        return Verdict(True, 0.0, query.wants_number, "seul le lieu cité figure dans les documents")
     if strict:
         named_here = present | set(analyze(evidence.source))
         if missing := [word.stem for word in query.named if not word.found_in(named_here)]:

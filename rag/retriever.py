@@ -99,6 +99,10 @@ class SearchIndex:
                 entries.append(topic)
         return topics
 
+    def understand(self, question: str, previous: str | None = None) -> Query:
+        """The question analysed once, against this snapshot's vocabulary (typo correction)."""
+        return build_query(question, self.vocabulary, previous)
+
     def part_nodes(self, part: PartRef) -> list[str]:
         """Ids of the node of a numbered part: the sub-axis node when a letter is given, else the axis node."""
         kind = "sub_axis" if part.sub_axis else "axis"
@@ -201,7 +205,7 @@ class HybridRetriever(BaseRetriever):
         understood: Query | None = None,
         filters: Filters | None = None,
     ) -> list[LCDocument]:
-        understood = understood or build_query(query, self.index.vocabulary)
+        understood = understood or self.index.understand(query)
         return [to_document(hit) for hit in self.search(understood, filters=filters)]
 
 

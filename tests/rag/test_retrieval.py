@@ -8,7 +8,7 @@ import pytest
 from eval.scorer import load_questions
 from rag.assistant import Assistant
 from rag.lexical import BM25Index, QueryTerm
-from rag.query import ContentWord, Query, build_query
+from rag.query import ContentWord, Query
 from rag.retriever import HybridRetriever, SearchIndex
 from rag.store import ChunkStore, StoredChunk
 
@@ -96,7 +96,7 @@ def test_skipping_the_embedding_never_changes_the_best_lever(
 ) -> None:
     skipped = 0
     for question in load_questions("dev"):
-        query = build_query(question.question, assistant.index.vocabulary)
+        query = assistant.index.understand(question.question)
         fast = assistant.retriever.search(query)
         full = always_dense.search(query)
         assert [hit.lever_key for hit in fast[:1]] == [hit.lever_key for hit in full[:1]], question.question
