@@ -287,6 +287,11 @@ def find_cues(tokens: list[str], name: str) -> list[tuple[tuple[str, ...], int]]
 
 
 @lru_cache
+def measure_forms() -> frozenset[str]:
+    return frozenset(fold(line.strip()) for line in data_lines("measures.txt"))
+
+
+@lru_cache
 def measure_words() -> frozenset[str]:
     return frozenset(stem(fold(line.strip())) for line in data_lines("measures.txt"))
 
@@ -302,7 +307,8 @@ def named_stems(question: str, wants_number: bool) -> set[str]:
         if token[0].isupper() and len(token) > 1 and (token.isupper() or fold(token) not in stop_words())
     }
     if wants_number:
-        named |= {stem(fold(token)) for token in tokens} & measure_words()
+        # Compared as written, not as stems: "monte" (rises) and "montant" (amount) share one.
+        named |= {stem(fold(token)) for token in tokens if fold(token) in measure_forms()}
     return named
 
 

@@ -18,6 +18,7 @@ from rag.lexical import BM25Index
 from rag.query import Query, figures_of
 
 _NUMBER = re.compile(r"\d")
+RARE_PLACE_IDF = 2.0  # BM25 idf of 2: a place named by fewer than about one passage in eight
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,10 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
     matched = [word for word in query.content if word.found_in(present)]
-    if matched and len(matched) < len(query.content) and all(word.stem in query.located for word in matched):
-        # "un bon resto à Labège ?", "quel temps à Toulouse ?": the documents name the place, not the rest.
+    located = {place for place in query.located if bm25.idf_of(place) >= RARE_PLACE_IDF}
+    if matched and len(matched) < len(query.content) and all(word.stem in located for word in matched):
+        # "un bon resto à Labège ?", "quel temps à Toulouse ?": the documents name the place, not the
+        # rest. A place most passages name ("en Occitanie") is what the documents are about: no signal.
         return Verdict(True, 0.0, query.wants_number, "seul le lieu cité figure dans les documents")
     if strict:
         named_here = present | set(analyze(evidence.source))

@@ -28,6 +28,7 @@ NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold
 NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
 STRUCTURE_BOOST = 1.5  # "résume…", "que contient l'axe II": nodes listing parts answer it
 STRUCTURE_DAMP = 0.6  # any other question: the passages below a node answer it more precisely
+PASSAGE_DAMP = 0.75  # a passage, when a part as a whole is asked for
 NARROWER_PART = 0.9  # a question fitting an axis and one of its sub-axes asks for the broader one
 PART_BOOST = 1.5  # "dans l'axe 2…": passages of that part; doubled for the part's own node
 _NUMBER = re.compile(r"\d")
@@ -220,10 +221,12 @@ def _structure_boost(query: Query, chunk: StoredChunk) -> float:
     boost = 1.0
     if query.wants_overview and is_structure(chunk):
         boost = STRUCTURE_BOOST
-    elif chunk.metadata.get("kind") in STRUCTURE_KINDS:  # a lead-in with its list is a passage too
-        boost = STRUCTURE_DAMP
         if chunk.metadata.get("kind") == "sub_axis" and not (query.part and query.part.sub_axis):
             boost *= NARROWER_PART
+    elif query.wants_overview:
+        boost = PASSAGE_DAMP
+    elif chunk.metadata.get("kind") in STRUCTURE_KINDS:  # a lead-in with its list is a passage too
+        boost = STRUCTURE_DAMP
     if query.part and _in_part(query.part, chunk):
         boost *= PART_BOOST
         kind = chunk.metadata.get("kind")
