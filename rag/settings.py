@@ -46,12 +46,12 @@ class Settings(BaseSettings):
         description="Cosine gap below the best dense hit that counts as no dense support: dense scores are "
         "scaled by max(spread of the candidates, this), so near-ties of the model do not reorder BM25.",
     )
-    min_coverage: float = Field(0.1, ge=0, le=1, description="Refuse below this share of the question covered.")
+    min_coverage: float = Field(0.05, ge=0, le=1, description="Refuse below this share of the question covered.")
     number_coverage: float = Field(
-        0.25, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
+        0.15, ge=0, le=1, description="Same, stricter, when the question asks for a number (combien, quel loyer...)."
     )
     unknown_word_weight: float = Field(
-        1.0, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
+        0.5, ge=0, description="Weight in that share of a question word the corpus never uses (non-number questions)."
     )
 
     @property
