@@ -83,7 +83,7 @@ def main() -> None:
     print(f"false-refusal budget {FALSE_REFUSAL_BUDGET}; leave-one-author-out:")
     print("| left out | coverage | number_coverage | unknown_word_weight | refused right | false refusals |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for author, cases in groups.items():
+    for author in groups:
         others = [a for a in groups if a != author]
         pooled = {t: _pool(t, others, groups, scores) for t in grid}
         chosen = choose(pooled)
