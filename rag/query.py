@@ -59,6 +59,11 @@ _WRITING = re.compile(
     r"\b(?:ecris|ecrivez|ecrire|redige[rz]?|compose[rz]?|invente[rz]?|write|draft)\b(?:\W+\w+){0,4}?\W+"
     r"(?:discours|poemes?|lettre|article|chanson|histoire|tweet|post|mail|courrier|speech|poem|essay|story|texte)\b"
 )
+# Who or where: "qui a réuni…" (not the relative "les bailleurs qui…"), "où", "where", "quelle ville".
+_ASKS_ENTITY = re.compile(
+    r"(?:^|[,;:?!]\s*|\b(?:et|mais|and)\s+)(?:qui|who)\b|\b(?:où|where|d'où|par qui|avec qui|quelle ville"
+    r"|quel lieu|quel endroit|which city|which town)\b"
+)
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
 
@@ -100,6 +105,7 @@ class Query:
     wants_overview: bool = False  # "résume…", "que contient l'axe II": a part of a document as a whole
     part: PartRef | None = None  # the numbered part it points at
     places: tuple[str, ...] = ()  # places it is about ("en Espagne", "à Nîmes") that the documents never name
+    wants_entity: bool = False  # "qui a réuni…", "où se sont tenues…": a person, an organisation, a place
     located: frozenset[str] = frozenset()  # stems of the places it is located in ("à Labège", "à Toulouse")
 
 
@@ -174,6 +180,7 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         content=tuple(content),
         wants_number=wants_number,
         wants_fact=bool(facts),
+        wants_entity=bool(_ASKS_ENTITY.search(question.lower())),
         gives_orders=bool(find_cues(tokens, "injection_cues.txt") or gives_orders(question)),
         figures=tuple(dict.fromkeys(figures_of(question))),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),

@@ -19,6 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ingest.chunk import STRUCTURE_KINDS
+from rag.analyzer import fold, stem
 from rag.lexical import BM25Index
 from rag.query import PartRef, Query, build_query
 from rag.store import ChunkStore, StoredChunk
@@ -26,12 +27,15 @@ from rag.store import ChunkStore, StoredChunk
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
 NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
+ENTITY_BOOST = 1.25  # "qui…", "où…" prefers passages naming someone or somewhere few passages name
+RARE_NAME_IDF = 2.0  # BM25 idf of 2: a name fewer than about one passage in eight holds
 STRUCTURE_BOOST = 1.5  # "résume…", "que contient l'axe II": nodes listing parts answer it
 STRUCTURE_DAMP = 0.6  # any other question: the passages below a node answer it more precisely
 PASSAGE_DAMP = 0.75  # a passage, when a part as a whole is asked for
 NARROWER_PART = 0.9  # a question fitting an axis and one of its sub-axes asks for the broader one
 PART_BOOST = 1.5  # "dans l'axe 2…": passages of that part; doubled for the part's own node
 _NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")  # capitalised inside a sentence
 _AXIS_NUMBER = re.compile(r"^([IVX]+)\.")
 _SUB_LETTER = re.compile(r"^([A-Z])\s*[-–]")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
@@ -81,6 +85,7 @@ class SearchIndex:
         self.chunks = {chunk.id: chunk for chunk in chunks}
         self.bm25 = BM25Index((chunk.id, chunk.to_chunk().lexical_text) for chunk in self.chunks.values())
         self.vocabulary = frozenset(self.bm25.postings)
+        self.naming = {id for id, chunk in self.chunks.items() if self._names_someone(chunk.text)}
         self.levers = {
             (str(chunk.metadata["document"]), str(chunk.metadata["enjeu"])): chunk
             for chunk in self.chunks.values()
@@ -99,6 +104,14 @@ class SearchIndex:
             if topic and topic not in entries and len(entries) < TOPICS_PER_DOCUMENT:
                 entries.append(topic)
         return topics
+
+    def _names_someone(self, text: str) -> bool:
+        """Whether the text holds a proper noun few passages hold ("Labège", "Pierre-André Durand",
+        "Aatiko"): the answer to a who or where question, unlike "Occitanie" or "État"."""
+        for name in _NAME.findall(text):
+            if all(self.bm25.idf_of(stem(fold(part))) >= RARE_NAME_IDF for part in name.split("-")):
+                return True
+        return False
 
     def understand(self, question: str, previous: str | None = None) -> Query:
         """The question analysed once, against this snapshot's vocabulary (typo correction)."""
@@ -181,6 +194,7 @@ class HybridRetriever(BaseRetriever):
         # A chunk outside BM25's candidates, with a perfect dense part and every boost:
         ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0) * (NAMED_BOOST if query.named else 1.0)
         ceiling *= (STRUCTURE_BOOST if query.wants_overview else 1.0) * (PART_BOOST**2 if query.part else 1.0)
+        ceiling *= ENTITY_BOOST if query.wants_entity else 1.0
         for chunk, score in matched:
             if lever_key(chunk) != lever_key(leader):
                 ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
@@ -196,6 +210,8 @@ class HybridRetriever(BaseRetriever):
             any(bm25.contains(chunk.id, term) for term in (word.stem, *word.alternatives)) for word in query.named
         ):
             boost *= NAMED_BOOST
+        if query.wants_entity and chunk.id in self.index.naming:
+            boost *= ENTITY_BOOST
         return boost
 
     def _get_relevant_documents(
