@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import chromadb
@@ -32,11 +33,11 @@ class StoredChunk:
     text: str
     metadata: dict[str, Any]
 
-    @property
+    @cached_property  # decoded once per snapshot, not at every ranking of the chunk
     def actions(self) -> list[str]:
         return list(json.loads(self.metadata.get("actions") or "[]"))
 
-    @property
+    @cached_property
     def parts(self) -> list[str]:
         """A structure node's parts (sub-axes, levers, sections), in reading order."""
         return list(json.loads(self.metadata.get("parts") or "[]"))
