@@ -69,6 +69,9 @@ _ASKS_ENTITY = re.compile(
     r"(?:^|[,;:?!]\s*|\b(?:et|mais|and)\s+)(?:qui|who)\b|\b(?:où|where|d'où|par qui|avec qui|quelle ville"
     r"|quel lieu|quel endroit|which city|which town)\b"
 )
+_SUBJECT_STARTS = frozenset(
+    "le la les l un une des on je j nous vous il ils elle elles mon ma mes notre nos ce cette ces leur leurs tu".split()
+)
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
 
@@ -162,7 +165,7 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
             add(word.stem, CONTEXT_WEIGHT)
         content = list({word.stem: word for word in [*earlier, *content]}.values())
     tokens = cue_tokens(question)
-    quantity = find_cues(tokens, "quantity_cues.txt")
+    quantity = [cue for cue in find_cues(tokens, "quantity_cues.txt") if not _subordinate_when(tokens, cue)]
     facts = find_cues(tokens, "strict_cues.txt")
     # Words that only say a number is wanted ("combien", "quelle date") are not what it is about;
     # the verbs of fact questions ("qui préside") stay, as they say what is asked.
@@ -248,6 +251,16 @@ def part_reference(question: str) -> PartRef | None:
     return PartRef(axis, letter) if axis or letter else None
 
 
+def _subordinate_when(tokens: list[str], cue: tuple[tuple[str, ...], int]) -> bool:
+    """ "Quand l'office lance ses appels d'offres, …" sets a scene, it asks no date: "quand"
+    followed by a subject (a determiner or a pronoun), unlike "quand ont eu lieu…", "c'est quand ?"."""
+    words, start = cue
+    if words != ("quand",):
+        return False
+    after = tokens[start + 1 : start + 2]
+    return bool(after) and after[0] in _SUBJECT_STARTS
+
+
 def _in_asking_sentence(question: str, content: list[ContentWord]) -> list[ContentWord]:
     """For a question of several sentences ("Mon fils attend depuis un an. Ça fait combien de
     foyers qui attendent ?"), the content words of the sentence that asks: the others tell a story
@@ -299,13 +312,28 @@ def find_cues(tokens: list[str], name: str) -> list[tuple[tuple[str, ...], int]]
 
 
 @lru_cache
+def _measures() -> dict[str, tuple[str, ...]]:
+    """Each measure as written, with the signs that show it in a figure (measures.txt)."""
+    measures = {}
+    for line in data_lines("measures.txt"):
+        word, _, signs = line.partition("\t")
+        measures[fold(word.strip())] = tuple(signs.split())
+    return measures
+
+
 def measure_forms() -> frozenset[str]:
-    return frozenset(fold(line.strip()) for line in data_lines("measures.txt"))
+    return frozenset(_measures())
 
 
 @lru_cache
 def measure_words() -> frozenset[str]:
-    return frozenset(stem(fold(line.strip())) for line in data_lines("measures.txt"))
+    return frozenset(stem(word) for word in _measures())
+
+
+@lru_cache
+def measure_signs() -> dict[str, tuple[str, ...]]:
+    """By stem, the signs that show a generic measure in a figure: "mont" → ("€", "euros")."""
+    return {stem(word): signs for word, signs in _measures().items() if signs}
 
 
 def named_stems(question: str, wants_number: bool) -> set[str]:

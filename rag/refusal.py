@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.analyzer import analyze
 from rag.lexical import BM25Index
-from rag.query import Query, figures_of
+from rag.query import Query, figures_of, measure_signs
 
 _NUMBER = re.compile(r"\d")
 RARE_PLACE_IDF = 2.0  # BM25 idf of 2: a place named by fewer than about one passage in eight
@@ -111,7 +111,8 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
         return Verdict(True, 0.0, query.wants_number, "seul le lieu cité figure dans les documents")
     if strict:
         named_here = present | set(analyze(evidence.source))
-        if missing := [word.stem for word in query.named if not word.found_in(named_here)]:
+        shown = {term for term, signs in measure_signs().items() if any(sign in evidence.text for sign in signs)}
+        if missing := [word.stem for word in query.named if not word.found_in(named_here | shown)]:
             return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
     if query.wants_number or query.wants_fact:
         share = coverage(query, present, bm25, unknown_weight=bm25.max_idf)

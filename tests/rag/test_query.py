@@ -39,3 +39,11 @@ def test_numbered_parts_are_recognised_in_their_usual_spellings() -> None:
     assert part_reference("Sous-axe III.A sur le foncier") == PartRef(3, "a")
     assert part_reference("le sous-axe B de l'axe 3") == PartRef(3, "b")
     assert part_reference("il y a 3 axes ?") is None
+
+
+def test_when_that_sets_a_scene_asks_no_date() -> None:
+    vocabulary: frozenset[str] = frozenset()
+    scene = "Quand l'office lance ses appels d'offres, le plan aide les artisans ?"
+    assert not build_query(scene, vocabulary).wants_number
+    assert build_query("quand ont eu lieu les assises ?", vocabulary).wants_number
+    assert build_query("les assises, c'était quand ?", vocabulary).wants_number
