@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from app.deps import AssistantDep, LibraryDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
 from app.schemas import CitationOut, DocumentOut, ErrorOut, UploadOut
-from rag.library import DocumentNotFound, DocumentTooLarge
+from rag.errors import DocumentNotFound, DocumentTooLarge
 from rag.retriever import Filters
 
 router = APIRouter(prefix="/api", tags=["documents"])
@@ -96,7 +96,6 @@ def search(
     axis: Annotated[str | None, Query(max_length=300, description="Axe du plan, tel qu'écrit (« III. … »).")] = None,
 ) -> list[CitationOut]:
     """Recherche seule (sans réponse ni refus), avec filtres par document et par axe."""
-    assistant.refresh()
     hits = assistant.search(q, k, Filters(document=document, axis=axis))
     return [CitationOut.model_validate(hit, from_attributes=True) for hit in hits]
 

@@ -1,7 +1,7 @@
 """Turn domain errors and invalid requests into JSON `{"detail": "..."}` with the right status.
 
-Routes raise domain exceptions; this module alone decides their HTTP status, so no route
-returns a 200 carrying an error.
+Routes raise domain exceptions, each carrying its HTTP status (`rag/errors.py`, and the two
+write-permission errors here); no route returns a 200 carrying an error.
 """
 
 from __future__ import annotations
@@ -13,30 +13,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ingest import DocumentRejected
-from rag.library import DocumentNotFound, DocumentTooLarge, DuplicateDocument
-
-
-class IndexUnavailable(RuntimeError):
-    """No document is indexed yet: the assistant cannot answer anything."""
+from rag.errors import DocumentNotFound, DuplicateDocument, IndexUnavailable
 
 
 class Unauthorized(PermissionError):
     """A write without a valid API key."""
 
+    status = 401
+
 
 class Forbidden(PermissionError):
     """Writes are disabled on this server (no API key configured)."""
 
+    status = 403
 
-STATUS: dict[type[Exception], int] = {
-    DocumentTooLarge: 413,
-    DocumentRejected: 422,
-    DocumentNotFound: 404,
-    DuplicateDocument: 409,
-    Unauthorized: 401,
-    Forbidden: 403,
-    IndexUnavailable: 503,
-}
+
+# Each carries its status (`status`); a subclass (DocumentTooLarge, IndexUnreachable) is handled by its base.
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (
+    DocumentRejected,
+    DocumentNotFound,
+    DuplicateDocument,
+    IndexUnavailable,
+    Unauthorized,
+    Forbidden,
+)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -53,13 +53,13 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
-    status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-    detail = f"document inconnu : {exc.args[0]}" if isinstance(exc, DocumentNotFound) else str(exc)
+    status = int(getattr(exc, "status", 500))
+    detail = str(exc)
     headers = {"WWW-Authenticate": "X-API-Key"} if status == 401 else None
     return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
-    for kind in STATUS:
+    for kind in DOMAIN_ERRORS:
         app.add_exception_handler(kind, _domain)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 
@@ -12,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.deps import AssistantDep
-from app.errors import IndexUnavailable
 from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut
 from rag.assistant import Turn
 from rag.retriever import Filters
@@ -20,20 +18,20 @@ from rag.retriever import Filters
 router = APIRouter(prefix="/api", tags=["assistant"])
 
 ERRORS = {422: {"model": ErrorOut, "description": "Requête invalide (le message dit pourquoi)."}}
-UNAVAILABLE = {503: {"model": ErrorOut, "description": "Aucun document indexé."}}
+UNAVAILABLE = {503: {"model": ErrorOut, "description": "Aucun document indexé, ou index injoignable."}}
 
 
 @router.post("/ask", response_model=AskResponse, responses={**ERRORS, **UNAVAILABLE})
 async def ask(request: AskRequest, assistant: AssistantDep, http: Request) -> AskResponse:
     """Répond à une question à partir des documents indexés, avec ses sources (ou refuse)."""
-    if not assistant.index.chunks:
-        raise IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
-    assistant.refresh()
-    history = [Turn(turn.role, turn.content) for turn in request.history]
-    filters = Filters(**request.filters.model_dump()) if request.filters else None
-    reply = await run_in_threadpool(assistant.ask, request.question, history, filters)
+    reply = await run_in_threadpool(assistant.ask, request.question, *_context(request))
     http.state.refusal_reason = reply.refusal_reason  # in the request's log line
     return AskResponse.model_validate(asdict(reply))
+
+
+def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
+    history = [Turn(turn.role, turn.content) for turn in request.history]
+    return history, Filters(**request.filters.model_dump()) if request.filters else None
 
 
 @router.post(
@@ -47,12 +45,14 @@ async def ask(request: AskRequest, assistant: AssistantDep, http: Request) -> As
 )
 async def ask_stream(request: AskRequest, assistant: AssistantDep, http: Request) -> StreamingResponse:
     """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`."""
-    reply = await ask(request, assistant, http)
+    reply, text = await run_in_threadpool(assistant.ask_stream, request.question, *_context(request))
+    http.state.refusal_reason = reply.refusal_reason
+    citations = AskResponse.model_validate(asdict(reply)).citations
 
     async def events() -> AsyncIterator[str]:
-        for piece in re.findall(r"\S+\s*", reply.answer):
+        for piece in text:
             yield _event("token", piece)
-        yield _event("citations", [citation.model_dump() for citation in reply.citations])
+        yield _event("citations", [citation.model_dump() for citation in citations])
         yield _event("done", {"refused": reply.refused, "refusal_reason": reply.refusal_reason})
 
     return StreamingResponse(events(), media_type="text/event-stream")
@@ -64,11 +64,9 @@ def _event(name: str, data: object) -> str:
 
 @router.get("/health", response_model=HealthOut, responses=UNAVAILABLE)
 def health(assistant: AssistantDep) -> HealthOut:
-    """200 quand l'index est chargé et contient des documents."""
-    if not assistant.index.chunks:
-        raise IndexUnavailable("index vide : aucun document indexé")
-    documents = {chunk.metadata["document"] for chunk in assistant.index.chunks.values()}
-    return HealthOut(status="ok", documents=len(documents), chunks=len(assistant.index.chunks))
+    """200 quand l'index répond et contient des documents ; 503 sinon (index vide ou injoignable)."""
+    documents, chunks = assistant.health()
+    return HealthOut(status="ok", documents=documents, chunks=chunks)
 
 
 @router.get("/documents", response_model=list[DocumentOut])
@@ -76,5 +74,5 @@ def documents(assistant: AssistantDep) -> list[DocumentOut]:
     """Les documents indexés et leur nombre de passages."""
     return [
         DocumentOut(id=info.id, title=info.title, filename=info.filename, chunks=info.chunks)
-        for info in assistant.store.documents()
+        for info in assistant.documents()
     ]

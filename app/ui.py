@@ -7,7 +7,6 @@ so follow-ups ("et pour les entreprises du bâtiment ?") are understood.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -19,8 +18,9 @@ from fastapi import FastAPI
 from app.feedback import FeedbackStore
 from app.schemas import MAX_QUESTION_CHARS
 from app.ui_render import answer_markdown, outline_html, sources_html
+from rag.answer import pieces
 from rag.assistant import Answer, Assistant, Turn
-from rag.outline import build_outlines
+from rag.errors import IndexUnavailable
 
 TITLE = "Assistant Plan Logement Occitanie"
 INTRO = (
@@ -40,7 +40,15 @@ STREAM_PIECES = 12  # the answer is shown in this many steps when it is long eno
 
 
 def _history(messages: list[dict[str, Any]]) -> list[Turn]:
-    return [Turn(m["role"], str(m["content"])) for m in messages if m.get("role") == "user"]
+    return [Turn(m["role"], _text(m["content"])) for m in messages if m.get("role") == "user"]
+
+
+def _text(content: Any) -> str:
+    """The words of a chat message: Gradio passes a string, or parts such as [{"type": "text", "text": …}]."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else [content]
+    return " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in parts).strip()
 
 
 def build_ui(app: FastAPI) -> gr.Blocks:
@@ -59,11 +67,20 @@ def build_ui(app: FastAPI) -> gr.Blocks:
         if not question:
             yield messages, "", answers, ""
             return
-        reply: Answer = assistant().ask(question[:MAX_QUESTION_CHARS], _history(messages))
+        try:
+            reply: Answer = assistant().ask(question[:MAX_QUESTION_CHARS], _history(messages))
+        except IndexUnavailable as error:
+            yield (
+                [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": f"⚠️ {error}"}],
+                "",
+                answers,
+                "",
+            )
+            return
         text = answer_markdown(reply) + sources_html(reply)
         messages = [*messages, {"role": "user", "content": question}]
         answers = [*answers, {"question": question, **asdict(reply)}]
-        words = re.findall(r"\S+\s*", text) if len(text) > 400 else [text]
+        words = pieces(text) if len(text) > 400 else [text]
         step = max(1, len(words) // STREAM_PIECES)
         for end in range(step, len(words) + step, step):
             shown = "".join(words[:end])
@@ -80,7 +97,10 @@ def build_ui(app: FastAPI) -> gr.Blocks:
         return "Merci pour votre avis, il a été enregistré." + (" Commentaire joint." if comment else "")
 
     def outline() -> str:
-        return outline_html(build_outlines(assistant().index.chunks.values()))
+        try:
+            return outline_html(assistant().outline())
+        except IndexUnavailable as error:
+            return f"<p>{error}</p>"
 
     with gr.Blocks(title=TITLE) as blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")

@@ -115,6 +115,11 @@ def compose(documents: Sequence[LCDocument], levers: Sequence[LCDocument | None]
     return "\n\n".join(parts)
 
 
+def pieces(text: str) -> list[str]:
+    """The answer in pieces (a word and its following space each) to show as they come."""
+    return re.findall(r"\S+\s*", text) or [text]
+
+
 def refusal(coverage: dict[str, list[str]]) -> str:
     """A polite refusal that says what the documents do cover (titles and their main topics)."""
     t = templates()

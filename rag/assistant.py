@@ -12,20 +12,22 @@ Usage::
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.answer import compose, refusal, section_path
+from rag.answer import compose, pieces, refusal, section_path
 from rag.embeddings import load_embeddings
+from rag.errors import IndexUnavailable
+from rag.outline import Outline, build_outlines
 from rag.query import Query
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
-from rag.store import ChunkStore, make_client
+from rag.store import ChunkStore, DocumentInfo, make_client
 
 
 @dataclass(frozen=True)
@@ -107,54 +109,90 @@ class Assistant:
         self.reload()
         return True
 
+    def snapshot(self) -> SearchIndex:
+        """The index one request reads from start to end, after picking up another process's
+        writes; raises `IndexUnavailable` when nothing is indexed (or `IndexUnreachable`)."""
+        self.refresh()
+        index = self.index
+        if not index.chunks:
+            raise IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
+        return index
+
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
+        """Answer `question` (a follow-up is read with the last user turn of `history`)."""
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
-        return self.chain.invoke({"question": question, "previous": previous, "filters": filters})
+        inputs = {"question": question, "previous": previous, "filters": filters, "index": self.snapshot()}
+        return self.chain.invoke(inputs)
+
+    def ask_stream(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> tuple[Answer, Iterator[str]]:
+        """The answer, and its text in pieces to show as they come (the chat and the SSE route)."""
+        answer = self.ask(question, history, filters)
+        return answer, iter(pieces(answer.answer))
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Citation]:
         """Retrieval only (no answer, no refusal): the passages best matching `query`, best first."""
-        understood = self.index.understand(query)
-        hits = self.retriever.search(understood, k=k, filters=filters)
+        index = self.snapshot()
+        hits = self.retriever.search(index.understand(query), k=k, filters=filters, index=index)
         return [_citation(to_document(hit)) for hit in hits]
 
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents and their numbers of passages."""
+        return self.store.documents()
+
+    def outline(self) -> list[Outline]:
+        """Each document's structure (axes, sub-axes, levers, key figures), from the index."""
+        return build_outlines(self.snapshot().chunks.values())
+
+    def health(self) -> tuple[int, int]:
+        """(documents, passages) when the index answers and holds documents; else it raises."""
+        index = self.snapshot()
+        self.store.generation()  # the index server answers (a bounded call)
+        return len({chunk.metadata["document"] for chunk in index.chunks.values()}), len(index.chunks)
+
     def _understand(self, inputs: dict[str, Any]) -> Query:
-        return self.index.understand(inputs["question"], inputs["previous"])
+        return inputs["index"].understand(inputs["question"], inputs["previous"])
 
     def _retrieve(self, inputs: dict[str, Any]) -> list[LCDocument]:
         query: Query = inputs["query"]
-        return self.retriever.invoke(query.text, understood=query, filters=inputs["filters"])
+        return self.retriever.invoke(query.text, understood=query, filters=inputs["filters"], index=inputs["index"])
 
     def _answer(self, inputs: dict[str, Any]) -> Answer:
+        index: SearchIndex = inputs["index"]
         documents: list[LCDocument] = inputs["documents"]
-        levers = [self._lever(document) for document in documents]
-        verdict = judge(inputs["query"], self.evidence(documents), self.index.bm25, self.thresholds)
+        levers = [_lever(index, document) for document in documents]
+        verdict = judge(inputs["query"], self.evidence(documents, index), index.bm25, self.thresholds)
         if verdict.refused:
-            return Answer(answer=refusal(self.coverage()), refused=True, citations=[], refusal_reason=verdict.reason)
+            return Answer(answer=refusal(index.topics), refused=True, citations=[], refusal_reason=verdict.reason)
         return Answer(
             answer=compose(documents, levers, inputs["question"]),
             refused=False,
             citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
         )
 
-    def evidence(self, documents: list[LCDocument]) -> Evidence | None:
+    def evidence(self, documents: list[LCDocument], index: SearchIndex | None = None) -> Evidence | None:
         """What the refusal step checks: the best passage (its whole lever for a plan row), its
         section path and its document's title."""
         if not documents:
             return None
+        index = index or self.index
         best = documents[0]
-        text = (self._lever(best) or best).page_content
-        chunk = self.index.chunks.get(best.metadata["id"])
+        text = (_lever(index, best) or best).page_content
+        chunk = index.chunks.get(best.metadata["id"])
         listing = chunk is not None and is_structure(chunk)
         return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing)
-
-    def _lever(self, document: LCDocument) -> LCDocument | None:
-        chunk = self.index.chunks.get(document.metadata["id"])
-        lever = self.index.lever_of(chunk) if chunk else None
-        return LCDocument(page_content=lever.text, metadata=lever.metadata) if lever else None
 
     def coverage(self) -> dict[str, list[str]]:
         """Per document title, its main topics (plan axes, sections) for refusals and the UI."""
         return self.index.topics
+
+
+def _lever(index: SearchIndex, document: LCDocument) -> LCDocument | None:
+    """The whole lever (enjeu and actions) a retrieved plan passage belongs to, in the same snapshot."""
+    chunk = index.chunks.get(document.metadata["id"])
+    lever = index.lever_of(chunk) if chunk else None
+    return LCDocument(page_content=lever.text, metadata=lever.metadata) if lever else None
 
 
 def _citation(document: LCDocument, lever: LCDocument | None = None) -> Citation:

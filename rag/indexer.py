@@ -10,6 +10,7 @@ a clear message and the index keeps serving what it had. Unchanged documents cos
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document
 from rag.embeddings import load_embeddings
 from rag.settings import Settings, get_settings
 from rag.store import ChunkStore, make_client
+
+logger = logging.getLogger("plan_logement.indexer")
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,21 @@ def source_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
-def index_folder(folder: Path, store: ChunkStore) -> IndexReport:
-    """Make the store mirror `folder`; raise `DocumentRejected` before writing if a file is unusable."""
+def index_folder(folder: Path, store: ChunkStore, strict: bool = True) -> IndexReport:
+    """Make the store mirror `folder`. Strict (the `ingest` command): raise `DocumentRejected`
+    before writing if a file is unusable or two files share a document name. Lenient (start-up):
+    leave such files out with a warning and serve the rest — of two files of one name ("plan.pdf"
+    and "plan.md", left by a replace interrupted by a crash), the newer is the document."""
     started = time.perf_counter()
     if not folder.is_dir():
         raise DocumentRejected(str(folder), "dossier introuvable")
-    documents: list[Document] = [load_document(path) for path in source_files(folder)]
+    documents = _load_all(source_files(folder), strict)
     ids = [document.id for document in documents]
     if clash := sorted({id for id in ids if ids.count(id) > 1}):
-        raise DocumentRejected(str(folder), f"plusieurs fichiers portent le même nom de document : {', '.join(clash)}")
+        if strict:
+            message = f"plusieurs fichiers portent le même nom de document : {', '.join(clash)}"
+            raise DocumentRejected(str(folder), message)
+        documents = _newest_per_id(folder, documents)
     added = removed = 0
     for document in documents:
         report = store.sync_document(document)
@@ -59,6 +68,33 @@ def index_folder(folder: Path, store: ChunkStore) -> IndexReport:
             removed += store.remove_document(info.id)
     chunks = sum(len(document.chunks) for document in documents)
     return IndexReport(len(documents), chunks, added, removed, time.perf_counter() - started)
+
+
+def _load_all(paths: list[Path], strict: bool) -> list[Document]:
+    documents = []
+    for path in paths:
+        try:
+            documents.append(load_document(path))
+        except DocumentRejected as error:
+            if strict:
+                raise
+            logger.warning("fichier laissé de côté : %s", error)
+    return documents
+
+
+def _newest_per_id(folder: Path, documents: list[Document]) -> list[Document]:
+    """One document per name: the most recently written file."""
+    newest: dict[str, Document] = {}
+    for document in sorted(documents, key=lambda d: (folder / d.filename).stat().st_mtime_ns):
+        if document.id in newest:
+            logger.warning(
+                "%s et %s portent le même nom : %s est servi",
+                newest[document.id].filename,
+                document.filename,
+                document.filename,
+            )
+        newest[document.id] = document
+    return list(newest.values())
 
 
 def open_store(settings: Settings) -> ChunkStore:

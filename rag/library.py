@@ -23,22 +23,11 @@ from pathlib import Path
 
 from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document
 from rag.assistant import Assistant
+from rag.errors import DocumentNotFound, DocumentTooLarge, DuplicateDocument
 from rag.indexer import IndexReport, index_folder
 from rag.store import DocumentInfo
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class DocumentNotFound(LookupError):
-    """No indexed document has this id."""
-
-
-class DocumentTooLarge(DocumentRejected):
-    """The upload exceeds the size limit."""
-
-
-class DuplicateDocument(ValueError):
-    """The same content is already indexed under another name."""
 
 
 def safe_filename(name: str) -> str:
@@ -62,12 +51,13 @@ class DocumentLibrary:
         self._lock = threading.Lock()
 
     def reconcile(self) -> IndexReport:
-        """Make the index mirror the folder (at start-up: finishes an interrupted write)."""
+        """Make the index mirror the folder (at start-up: finishes an interrupted write). Never
+        fails on what the folder holds: an unusable or clashing file is logged and left out."""
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             for leftover in self.folder.glob(".upload-*"):  # a write interrupted before its rename
                 leftover.unlink()
-            report = index_folder(self.folder, self.assistant.store)
+            report = index_folder(self.folder, self.assistant.store, strict=False)
             self.assistant.reload()
             return report
 

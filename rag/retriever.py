@@ -140,22 +140,27 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 30
     k: int = 5
 
-    def search(self, query: Query, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self, query: Query, k: int | None = None, filters: Filters | None = None, index: SearchIndex | None = None
+    ) -> list[Hit]:
+        """The best hits, one per lever, all read from one snapshot: `index` (the request's), else
+        the current one, read once — a reload swapping `self.index` meanwhile changes nothing here."""
+        index = index or self.index
         filters = filters or Filters()
         allowed = None
         if filters.where():
-            allowed = {id for id, chunk in self.index.chunks.items() if filters.accepts(chunk)}
-        lexical = dict(self.index.bm25.search(list(query.terms), self.candidates, allowed))
+            allowed = {id for id, chunk in index.chunks.items() if filters.accepts(chunk)}
+        lexical = dict(index.bm25.search(list(query.terms), self.candidates, allowed))
         if (
             query.part and query.wants_overview
         ):  # "le premier axe, il dit quoi ?": the part named is found by its number
             top = max(lexical.values(), default=1.0)
-            for chunk_id in self.index.part_nodes(query.part):
+            for chunk_id in index.part_nodes(query.part):
                 if allowed is None or chunk_id in allowed:
                     lexical[chunk_id] = max(lexical.get(chunk_id, 0.0), top)
-        boosts = self._boosts(query, lexical)
+        boosts = self._boosts(query, lexical, index)
         dense = {}
-        if self.lexical_weight < 1 and not self._lexical_decides(lexical, boosts, query):
+        if self.lexical_weight < 1 and not self._lexical_decides(lexical, boosts, query, index):
             dense = dict(self.store.dense_search(query.text, self.candidates, filters.where()))
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         top_dense = max(dense.values(), default=0.0)
@@ -164,27 +169,28 @@ class HybridRetriever(BaseRetriever):
         spread = max(top_dense - min(dense.values(), default=0.0), self.dense_spread_floor)
         hits = []
         for chunk_id in lexical.keys() | dense.keys():
-            chunk = self.index.chunks.get(chunk_id)
-            if chunk is None:  # written by a concurrent ingest, not yet in this snapshot
+            chunk = index.chunks.get(chunk_id)
+            if chunk is None:  # Chroma holds passages written after this snapshot was taken
                 continue
             lexical_part = lexical.get(chunk_id, 0.0) / top_lexical
             dense_part = max(0.0, 1 - (top_dense - dense[chunk_id]) / spread) if chunk_id in dense else 0.0
             score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
-            score *= boosts[chunk_id] if chunk_id in boosts else self._boost(query, chunk)
+            score *= boosts[chunk_id] if chunk_id in boosts else self._boost(query, chunk, index)
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
         hits.sort(key=lambda hit: (-hit.score, hit.chunk.metadata.get("position", 0)))
         return _one_per_lever(hits)[: k or self.k]
 
-    def _boosts(self, query: Query, lexical: dict[str, float]) -> dict[str, float]:
-        """The boost of each BM25 candidate still in this snapshot, computed once per search."""
-        chunks = self.index.chunks
-        return {chunk_id: self._boost(query, chunks[chunk_id]) for chunk_id in lexical if chunk_id in chunks}
+    def _boosts(self, query: Query, lexical: dict[str, float], index: SearchIndex) -> dict[str, float]:
+        """The boost of each BM25 candidate, computed once per search."""
+        return {chunk_id: self._boost(query, index.chunks[chunk_id], index) for chunk_id in lexical}
 
-    def _lexical_decides(self, lexical: dict[str, float], boosts: dict[str, float], query: Query) -> bool:
+    def _lexical_decides(
+        self, lexical: dict[str, float], boosts: dict[str, float], query: Query, index: SearchIndex
+    ) -> bool:
         """Whether dense scores could not change the best lever, so embedding the query (most of an
         answer's time, see `make bench`) can be skipped: the best lever's fused score, counting its
         dense part as 0, beats every other lever's with a perfect dense part."""
-        matched = [(self.index.chunks[chunk_id], score) for chunk_id, score in lexical.items() if chunk_id in boosts]
+        matched = [(index.chunks[chunk_id], score) for chunk_id, score in lexical.items()]
         if not matched:
             return False
         top_score = max(score for _, score in matched)
@@ -200,17 +206,17 @@ class HybridRetriever(BaseRetriever):
                 ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
         return worst[leader.id] > ceiling
 
-    def _boost(self, query: Query, chunk: StoredChunk) -> float:
+    def _boost(self, query: Query, chunk: StoredChunk, index: SearchIndex) -> float:
         """Prefer passages holding a number when one is asked, and those naming what the question
         names (an acronym, a place): the answer step refuses a best passage without them."""
         boost = NUMBER_BOOST if query.wants_number and _NUMBER.search(chunk.text) else 1.0
         boost *= _structure_boost(query, chunk)
-        bm25 = self.index.bm25
+        bm25 = index.bm25
         if query.named and all(
             any(bm25.contains(chunk.id, term) for term in (word.stem, *word.alternatives)) for word in query.named
         ):
             boost *= NAMED_BOOST
-        if query.wants_entity and chunk.id in self.index.naming:
+        if query.wants_entity and chunk.id in index.naming:
             boost *= ENTITY_BOOST
         return boost
 
@@ -221,9 +227,11 @@ class HybridRetriever(BaseRetriever):
         run_manager: CallbackManagerForRetrieverRun,
         understood: Query | None = None,
         filters: Filters | None = None,
+        index: SearchIndex | None = None,
     ) -> list[LCDocument]:
-        understood = understood or self.index.understand(query)
-        return [to_document(hit) for hit in self.search(understood, filters=filters)]
+        index = index or self.index
+        understood = understood or index.understand(query)
+        return [to_document(hit) for hit in self.search(understood, filters=filters, index=index)]
 
 
 def is_structure(chunk: StoredChunk) -> bool:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     )
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("RAG_CHROMA_HOST", "CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("RAG_CHROMA_PORT", "CHROMA_PORT"))
+    chroma_timeout: float = Field(
+        5.0, gt=0, description="Seconds to wait for the Chroma server before answering 503 (index injoignable)."
+    )
 
     api_keys: str = Field("", description="Comma-separated keys accepted in X-API-Key for writes; empty = no writes.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest document accepted by upload.")

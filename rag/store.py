@@ -8,17 +8,21 @@ and leaves unchanged chunks alone.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
 from ingest import Chunk, Document
+from rag.errors import IndexUnreachable
 from rag.settings import Settings
 
 ADD_BATCH = 256
@@ -68,9 +72,33 @@ class SyncReport:
 def make_client(settings: Settings) -> ClientAPI:
     """A Chroma server client when `CHROMA_HOST` is set, else the embedded store on disk."""
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+        # chromadb's HTTP client waits forever (httpx.Client(timeout=None)) and has no setting for it:
+        # a frozen server would hold every request. Its session takes a bounded timeout.
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if isinstance(session, httpx.Client):
+            session.timeout = httpx.Timeout(settings.chroma_timeout)
+        return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reachable(method: Callable[P, R]) -> Callable[P, R]:
+    """A Chroma server that is down, refuses or times out becomes `IndexUnreachable` (503), not a
+    stack trace; the next call tries again, so service resumes once the server is back."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (httpx.HTTPError, ConnectionError) as error:
+            raise IndexUnreachable(f"index injoignable (serveur Chroma) : {type(error).__name__}") from error
+
+    return call
 
 
 class ChunkStore:
@@ -84,6 +112,7 @@ class ChunkStore:
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
 
+    @reachable
     def generation(self) -> int:
         """A counter bumped by every write, so other processes sharing the index see it changed."""
         metadata = self._client.get_collection(self._name).metadata or {}
@@ -92,6 +121,7 @@ class ChunkStore:
     def _bump_generation(self) -> None:
         self._collection.modify(metadata={"generation": self.generation() + 1})
 
+    @reachable
     def count(self) -> int:
         return self._collection.count()
 
@@ -110,6 +140,7 @@ class ChunkStore:
             if len(page["ids"]) < READ_PAGE:
                 return rows
 
+    @reachable
     def all_chunks(self, document: str | None = None) -> list[StoredChunk]:
         rows = self._read({"document": document} if document else None, ["documents", "metadatas"])
         return [
@@ -117,6 +148,7 @@ class ChunkStore:
             for id, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=True)
         ]
 
+    @reachable
     def documents(self) -> list[DocumentInfo]:
         metas = [meta for meta in self._read(None, ["metadatas"])["metadatas"] if meta]
         counts = Counter(str(meta["document"]) for meta in metas)
@@ -132,6 +164,7 @@ class ChunkStore:
             for doc in sorted(counts)
         ]
 
+    @reachable
     def sync_document(self, document: Document) -> SyncReport:
         """Make the store hold exactly this version of the document's chunks.
 
@@ -159,6 +192,7 @@ class ChunkStore:
             self._bump_generation()
         return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
 
+    @reachable
     def remove_document(self, document_id: str) -> int:
         ids = self._read({"document": document_id}, [])["ids"]
         if ids:
@@ -170,6 +204,7 @@ class ChunkStore:
         for start in range(0, len(ids), READ_PAGE):
             self._collection.delete(ids=ids[start : start + READ_PAGE])
 
+    @reachable
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Ids and cosine similarities of the `k` chunks nearest to the query (fewer if the collection
         holds fewer: Chroma caps `n_results` itself, and counting first cost as much as the search)."""

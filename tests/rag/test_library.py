@@ -9,7 +9,8 @@ import pytest
 
 from ingest import DocumentRejected
 from rag.assistant import Assistant
-from rag.library import DocumentLibrary, DocumentNotFound, DuplicateDocument, safe_filename
+from rag.errors import DocumentNotFound, DuplicateDocument
+from rag.library import DocumentLibrary, safe_filename
 from rag.settings import Settings
 from tests.conftest import DATA, PRESS_PDF
 

@@ -74,7 +74,9 @@ def test_passages_naming_what_the_question_names_come_first() -> None:
 class AlwaysDense(HybridRetriever):
     """The same retriever, but it always embeds the query."""
 
-    def _lexical_decides(self, lexical: dict[str, float], boosts: dict[str, float], query: Query) -> bool:
+    def _lexical_decides(
+        self, lexical: dict[str, float], boosts: dict[str, float], query: Query, index: SearchIndex
+    ) -> bool:
         return False
 
 
@@ -101,6 +103,6 @@ def test_skipping_the_embedding_never_changes_the_best_lever(
         full = always_dense.search(query)
         assert [hit.lever_key for hit in fast[:1]] == [hit.lever_key for hit in full[:1]], question.question
         lexical = dict(assistant.index.bm25.search(list(query.terms), assistant.retriever.candidates))
-        boosts = assistant.retriever._boosts(query, lexical)
-        skipped += assistant.retriever._lexical_decides(lexical, boosts, query)
+        boosts = assistant.retriever._boosts(query, lexical, assistant.index)
+        skipped += assistant.retriever._lexical_decides(lexical, boosts, query, assistant.index)
     assert skipped > 0  # the shortcut is taken on this corpus, so the check above is not vacuous
