@@ -27,6 +27,7 @@ create table if not exists feedback (
     citations text not null
 )
 """
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "refused", "citations")
 
 
@@ -71,5 +72,13 @@ class FeedbackStore:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
         return buffer.getvalue()
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "+cmd|…", "@SUM(…)")
+    is written with a leading apostrophe, which shows it as typed (OWASP "CSV injection")."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value

@@ -133,3 +133,16 @@ def test_a_generic_measure_is_answered_by_a_figure_of_its_unit(assistant: Assist
     reply = assistant.ask("Le niveau de vie médian de la région, quel montant le plan donne-t-il ?")
     assert not reply.refused and "20 980€" in reply.citations[0].text
     assert assistant.ask("quel est le loyer moyen d'un T3 social ?").refused  # a specific measure still must be named
+
+
+def test_hostile_sizes_cost_a_bounded_time(assistant: Assistant) -> None:
+    """Before the dense model read at most a few hundred characters, a 20,000-emoji previous turn
+    took 46 s and 1,000 emoji 2.9 s; the bound here is loose, the bench measures the real cost."""
+    import time
+
+    history = [Turn("user", "😀" * 20_000), Turn("assistant", "x" * 20_000)] * 20
+    started = time.perf_counter()
+    assistant.ask("et ça ?", history)
+    assistant.ask("😀" * 1000)
+    assistant.ask("logement " * 110)
+    assert time.perf_counter() - started < 5

