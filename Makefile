@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint eval bench ingest browser clean
+.PHONY: run test test-fast lint eval bench ingest browser clean
 
 # torch==2.13.0 first: it is the local CPU build; an unpinned torch would pull CUDA wheels.
 $(STAMP): pyproject.toml
@@ -27,12 +27,18 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser
+# The whole suite, after the linters: what CI runs.
+test: lint browser
 	$(BIN)/pytest
+
+# Day to day: no browser, no minute-long load or crash tests.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 eval: $(STAMP)
 	$(BIN)/python -m eval.scorer

@@ -10,19 +10,19 @@ from fastapi.responses import FileResponse
 
 from app.deps import AssistantDep, LibraryDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
-from app.schemas import CitationOut, DocumentOut, ErrorOut, UploadOut
+from app.schemas import CitationOut, DocumentOut, ErrorOut, Responses, UploadOut
 from rag.errors import DocumentNotFound, DocumentTooLarge
 from rag.retriever import Filters
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
 MAX_K = 50
-AUTH_ERRORS = {
+AUTH_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "Clé API absente ou invalide (en-tête X-API-Key)."},
     403: {"model": ErrorOut, "description": "Écritures désactivées : aucune clé API configurée."},
 }
-NOT_FOUND = {404: {"model": ErrorOut, "description": "Document inconnu."}}
-REJECTED = {
+NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "Document inconnu."}}
+REJECTED: Responses = {
     409: {"model": ErrorOut, "description": "Même contenu déjà indexé sous un autre nom."},
     413: {"model": ErrorOut, "description": "Fichier trop volumineux."},
     422: {"model": ErrorOut, "description": "Fichier refusé (illisible, chiffré, vide, image seule, mauvais type)."},

@@ -11,14 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.deps import AssistantDep
-from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut
+from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut, Responses
 from rag.assistant import Turn
 from rag.retriever import Filters
 
 router = APIRouter(prefix="/api", tags=["assistant"])
 
-ERRORS = {422: {"model": ErrorOut, "description": "Requête invalide (le message dit pourquoi)."}}
-UNAVAILABLE = {503: {"model": ErrorOut, "description": "Aucun document indexé, ou index injoignable."}}
+ERRORS: Responses = {422: {"model": ErrorOut, "description": "Requête invalide (le message dit pourquoi)."}}
+UNAVAILABLE: Responses = {503: {"model": ErrorOut, "description": "Aucun document indexé, ou index injoignable."}}
 
 
 @router.post("/ask", response_model=AskResponse, responses={**ERRORS, **UNAVAILABLE})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,6 +56,10 @@ class AskRequest(BaseModel):
         if not value.strip(ECMA_WHITESPACE):
             raise ValueError("la question est vide")
         return value.strip(ECMA_WHITESPACE)
+
+
+# The `responses` of a route in the OpenAPI document: status → {"model", "description"}.
+Responses = dict[int | str, dict[str, Any]]
 
 
 class CitationOut(BaseModel):

@@ -98,7 +98,7 @@ class Report:
             "questions": len(outcomes),
             "hit@1": share(answerable, lambda o: o.rank == 1),
             "hit@3": share(answerable, lambda o: o.rank is not None and o.rank <= 3),
-            "mrr": round(sum(1 / o.rank for o in found) / len(answerable), 4) if answerable else float("nan"),
+            "mrr": round(sum(1 / (o.rank or 1) for o in found) / len(answerable), 4) if answerable else float("nan"),
             "tightness": share(found, lambda o: o.tight),
             "evidence_in_answer": share(answerable, lambda o: o.in_answer),
             "refusal_accuracy": share(refusals, lambda o: o.answer.refused),

@@ -26,12 +26,12 @@ def replicate(source_dir: Path, collection: str, target_dir: Path, factor: int) 
     )
     ids: list[str] = []
     texts: list[str] = []
-    metadatas: list[dict[str, Any]] = []
+    metadatas: list[Any] = []  # Chroma's metadata mappings, copied as read
     embeddings: list[Any] = []
     written = 0
     for copy in range(factor):
         for chunk_id, text, meta, vector in zip(
-            rows["ids"], rows["documents"] or [], rows["metadatas"] or [], rows["embeddings"], strict=True
+            rows["ids"], rows["documents"] or [], rows["metadatas"] or [], _rows(rows["embeddings"]), strict=True
         ):
             ids.append(chunk_id if copy == 0 else f"{chunk_id}-s{copy}")
             texts.append(text)
@@ -53,3 +53,8 @@ def _variant(meta: dict[str, Any], copy: int) -> dict[str, Any]:
             meta[key] = f"synthetic-{copy:04d}-{meta[key]}"
     meta["title"] = f"[variante synthétique {copy}] {meta.get('title', '')}"
     return meta
+
+
+def _rows(embeddings: Any) -> list[Any]:
+    """Chroma returns embeddings as a numpy array (whose truth value is ambiguous) or None."""
+    return [] if embeddings is None else list(embeddings)

@@ -13,11 +13,12 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from ingest.blocks import BULLET_CHARS, Block, join_lines, strip_bullet
+from ingest.blocks import BULLET_CHARS, Block, BlockKind, join_lines, strip_bullet
 from ingest.errors import DocumentRejected
 
 MARGIN_RATIO = 0.07  # top/bottom band where running headers and footers live
@@ -49,7 +50,7 @@ def read_pdf(data: bytes, filename: str) -> tuple[list[Block], dict[str, str]]:
         raise DocumentRejected(filename, "aucun texte extractible (PDF scanné ou image seule ?)")
     heading_levels = _heading_levels([line for page in pages for line in page])
     blocks = [block for page in pages for block in _page_blocks(page, heading_levels)]
-    meta = reader.metadata or {}
+    meta: dict[str, Any] = dict(reader.metadata or {})
     info = {key: str(meta.get(f"/{key.title()}") or "").strip() for key in ("title", "author", "subject")}
     return blocks, info
 
@@ -183,7 +184,7 @@ def _text_blocks(lines: list[Line]) -> list[Block]:
     def flush() -> None:
         if current:
             first = current[0].text
-            kind = "bullet" if first.startswith(tuple(BULLET_CHARS)) else "paragraph"
+            kind: BlockKind = "bullet" if first.startswith(tuple(BULLET_CHARS)) else "paragraph"
             text = join_lines([strip_bullet(first)] + [line.text for line in current[1:]])
             blocks.append(Block(kind, text, current[0].page))
             current.clear()

@@ -50,8 +50,8 @@ class BM25Index:
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, plist in postings.items():
             indices = np.fromiter((index for index, _ in plist), dtype=np.int64, count=len(plist))
-            counts = np.fromiter((count for _, count in plist), dtype=np.float64, count=len(plist))
-            self.postings[term] = (indices, counts * (K1 + 1) / (counts + norm[indices]))
+            frequencies = np.fromiter((count for _, count in plist), dtype=np.float64, count=len(plist))
+            self.postings[term] = (indices, frequencies * (K1 + 1) / (frequencies + norm[indices]))
         total = len(self.ids)
         self.idf = {
             term: math.log(1 + (total - len(plist) + 0.5) / (len(plist) + 0.5)) for term, plist in postings.items()

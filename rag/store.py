@@ -209,7 +209,7 @@ class ChunkStore:
         """Ids and cosine similarities of the `k` chunks nearest to the query (fewer if the collection
         holds fewer: Chroma caps `n_results` itself, and counting first cost as much as the search)."""
         result = self._collection.query(
-            query_embeddings=[self.embeddings.embed_query(query)],  # type: ignore[list-item]
+            query_embeddings=[self.embeddings.embed_query(query)],  # type: ignore[arg-type]
             n_results=k,
             where=where,
             include=["distances"],

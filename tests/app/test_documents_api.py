@@ -88,7 +88,8 @@ def test_search_filters_and_bounds(server: str) -> None:
     axis = "III. Accompagner les OLS dans l’accès au foncier"
     hits = httpx.get(f"{server}/api/search", params={"q": "formations", "axis": axis, "k": 3}).json()
     assert 0 < len(hits) <= 3 and all(hit["section"].startswith("III.") for hit in hits)
-    for params in ({"q": "foncier", "k": 100_000}, {"q": "foncier", "k": 0}, {"q": ""}, {}):
+    cases: list[dict[str, str | int]] = [{"q": "foncier", "k": 100_000}, {"q": "foncier", "k": 0}, {"q": ""}, {}]
+    for params in cases:
         response = httpx.get(f"{server}/api/search", params=params)
         assert response.status_code == 422 and response.json()["detail"]
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import STAFF_KEY
 
@@ -22,6 +23,7 @@ EXPECTED = {  # question → phrase its first citation must hold
 }
 
 
+@pytest.mark.slow
 def test_answers_stay_correct_under_load_during_an_upload(staff: tuple[str, Path]) -> None:
     base, _ = staff
     questions = list(itertools.islice(itertools.cycle(EXPECTED), REQUESTS))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from eval.bench import main
 from tests.conftest import free_port
 
 
+@pytest.mark.slow
 def test_quick_benchmark_measures_both_systems(tmp_path: Path) -> None:
     assert main(["--quick", "--out", str(tmp_path), "--port", str(free_port())]) == 0
     results = json.loads((tmp_path / "bench.json").read_text())

@@ -1,11 +1,14 @@
-"""The regression gate: the test split scored against the thresholds committed in eval/."""
+"""The regression gate: the test and held-out splits scored against the thresholds committed in eval/."""
 
 from __future__ import annotations
+
+import pytest
 
 from eval.scorer import main
 
 
-def test_test_split_meets_committed_thresholds(capsys) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_gated_splits_meet_committed_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["--split", "gated", "--gate"])
     report = capsys.readouterr()
     assert status == 0, report.err
