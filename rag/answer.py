@@ -8,7 +8,6 @@ Wording lives in `data/answers.toml`.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Any
 from langchain_core.documents import Document as LCDocument
 
 from rag.analyzer import fold, glossary
+from rag.store import actions_of
 
 SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
 MAX_SEE_ALSO = 2
@@ -31,21 +31,22 @@ def templates() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def axis_path(meta: dict[str, Any]) -> str:
+    """ "III. … › A - …": where a plan passage sits ("" outside the plan's axes)."""
+    return " › ".join(str(part) for part in (meta.get("axis"), meta.get("sub_axis")) if part)
+
+
 def section_path(meta: dict[str, Any]) -> str:
-    """ "III. … › A - … › enjeu" for plan passages, the heading for others."""
+    """ "III. … › A - … › enjeu" for plan passages (the enjeu for an action), the heading for others."""
     if meta.get("axis"):
-        parts = [meta["axis"], meta.get("sub_axis", "")]
-        if meta.get("kind") == "action":
-            parts.append(meta.get("enjeu", ""))
-        return " › ".join(str(part) for part in parts if part)
+        enjeu = meta.get("enjeu", "") if meta.get("kind") == "action" else ""
+        return " › ".join(part for part in (axis_path(meta), str(enjeu)) if part)
     return str(meta.get("section") or "")
 
 
 def source_line(meta: dict[str, Any]) -> str:
-    where = ", " + " › ".join(p for p in (meta.get("axis"), meta.get("sub_axis")) if p) if meta.get("axis") else ""
-    if not where and meta.get("section"):
-        where = f", {meta['section']}"
-    return templates()["source"].format(title=meta["title"], page=meta["page"], where=where)
+    where = axis_path(meta) or str(meta.get("section") or "")
+    return templates()["source"].format(title=meta["title"], page=meta["page"], where=f", {where}" if where else "")
 
 
 def render_passage(document: LCDocument, lever: LCDocument | None) -> str:
@@ -54,10 +55,8 @@ def render_passage(document: LCDocument, lever: LCDocument | None) -> str:
     meta = document.metadata
     if lever is not None:
         lever_meta = lever.metadata
-        actions = json.loads(lever_meta.get("actions") or "[]")
-        path = " › ".join(str(p) for p in (lever_meta.get("axis"), lever_meta.get("sub_axis")) if p)
-        lines = "\n".join(t["action_line"].format(action=action) for action in actions)
-        return t["lever"].format(enjeu=lever_meta["enjeu"], path=path, actions=lines)
+        lines = "\n".join(t["action_line"].format(action=action) for action in actions_of(lever_meta))
+        return t["lever"].format(enjeu=lever_meta["enjeu"], path=axis_path(lever_meta), actions=lines)
     if meta.get("kind") == "figure":
         return t["figure"].format(text=document.page_content)
     if (kind := str(meta.get("kind"))) in t["structure_intro"]:

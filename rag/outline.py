@@ -3,7 +3,6 @@ key figures. The "Parcourir le plan" tab shows it; nothing here is written by ha
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -59,8 +58,7 @@ def build_outlines(chunks: Iterable[StoredChunk]) -> list[Outline]:
             axis = axes[-1]
             if not axis.sub_axes or axis.sub_axes[-1].title != meta.get("sub_axis"):
                 axis.sub_axes.append(SubAxis(str(meta.get("sub_axis", ""))))
-            actions = list(json.loads(str(meta.get("actions") or "[]")))
-            axis.sub_axes[-1].levers.append(Lever(str(meta["enjeu"]), int(meta["page"]), actions))
+            axis.sub_axes[-1].levers.append(Lever(str(meta["enjeu"]), int(meta["page"]), chunk.actions))
         if axes or figures:
             outlines.append(Outline(document, str(items[0].metadata.get("title", document)), axes, figures))
     return outlines

@@ -29,6 +29,11 @@ ADD_BATCH = 256
 READ_PAGE = 5000  # Chroma's SQLite fails with "too many SQL variables" on one get of ~30k+ rows
 
 
+def actions_of(metadata: dict[str, Any]) -> list[str]:
+    """A lever's actions, kept in Chroma's flat metadata as a JSON list."""
+    return list(json.loads(str(metadata.get("actions") or "[]")))
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     """A chunk as read back from the store: its id, cited text and flat metadata."""
@@ -39,7 +44,7 @@ class StoredChunk:
 
     @cached_property  # decoded once per snapshot, not at every ranking of the chunk
     def actions(self) -> list[str]:
-        return list(json.loads(self.metadata.get("actions") or "[]"))
+        return actions_of(self.metadata)
 
     @cached_property
     def parts(self) -> list[str]:
