@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -121,3 +122,10 @@ def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text of a chat message as `gradio_client` returns it (a string, or a list of parts)."""
+    content = message["content"]
+    parts = content if isinstance(content, list) else [content]
+    return " ".join(part["text"] if isinstance(part, dict) else str(part) for part in parts)

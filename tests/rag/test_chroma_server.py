@@ -13,11 +13,12 @@ from pathlib import Path
 import chromadb
 import httpx
 import pytest
+from gradio_client import Client
 
 from rag.assistant import Assistant
 from rag.indexer import index_folder, open_store
 from rag.settings import Settings
-from tests.conftest import CORPUS, free_port, start_server, wait_healthy
+from tests.conftest import CORPUS, free_port, message_text, start_server, wait_healthy
 
 LAND = "Quel levier du plan concerne l'accès au foncier ?"
 
@@ -94,6 +95,12 @@ def test_two_api_workers_share_one_index(remote_settings: Settings, tmp_path: Pa
         time.sleep(1.2)  # workers look for another worker's writes at most once a second
         hits = httpx.get(f"{bases[1]}/api/search", params={"q": "vacance Sète"}).json()
         assert hits[0]["document"] == "sete"
+        chat = Client(f"{bases[1]}/", verbose=False)  # the other worker's chat sees the upload too
+        try:
+            messages, *_ = chat.predict("Que prépare la commune de Sète ?", [], [], api_name="/respond")
+        finally:
+            chat.close()  # its open event stream would hold the worker's graceful shutdown
+        assert "observatoire de la vacance" in message_text(messages[-1])
     finally:
         for process in workers:
             process.terminate()
