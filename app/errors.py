@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.feedback import FeedbackFull
 from ingest import DocumentRejected
 from rag.errors import DocumentNotFound, DuplicateDocument, IndexUnavailable
 
@@ -36,6 +37,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     IndexUnavailable,
     Unauthorized,
     Forbidden,
+    FeedbackFull,
 )
 
 

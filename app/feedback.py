@@ -31,11 +31,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "refused", "citations")
 
 
-class FeedbackStore:
-    """Append-only feedback table; one connection per call (SQLite handles the locking)."""
+class FeedbackFull(RuntimeError):
+    """The feedback table holds its maximum: the oldest rows are kept, new ones refused."""
 
-    def __init__(self, path: Path) -> None:
+    status = 507
+
+
+class FeedbackStore:
+    """Append-only feedback table, capped at `max_rows` (anyone may write to it: a flood must not
+    fill the disk nor push out real feedback); one connection per call (SQLite handles locking)."""
+
+    def __init__(self, path: Path, max_rows: int = 20_000) -> None:
         self.path = path
+        self.max_rows = max_rows
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         with self._connect() as connection:
@@ -49,6 +57,9 @@ class FeedbackStore:
     ) -> int:
         row = (datetime.now(UTC).isoformat(timespec="seconds"), rating, comment, question, answer, int(refused))
         with self._lock, self._connect() as connection:
+            (count,) = connection.execute("select count(*) from feedback").fetchone()
+            if count >= self.max_rows:
+                raise FeedbackFull(f"stockage des avis plein ({self.max_rows}) : exportez-les puis archivez la base")
             cursor = connection.execute(
                 "insert into feedback (created_at, rating, comment, question, answer, refused, citations)"
                 " values (?, ?, ?, ?, ?, ?, ?)",

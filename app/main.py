@@ -15,6 +15,7 @@ from app.documents_routes import router as documents_router
 from app.errors import install_error_handlers
 from app.feedback import FeedbackStore
 from app.feedback_routes import router as feedback_router
+from app.limits import BodyLimit, RateLimit, SecurityHeaders
 from app.observability import install_observability
 from app.routes import router
 from app.ui import mount_ui
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         if settings.sync_corpus:
             library.reconcile()  # index what corpus/ holds; finishes a write a crash interrupted
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
-        app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.max_feedback_rows)
         yield
 
     app = FastAPI(
@@ -45,6 +46,16 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
     )
     install_error_handlers(app)
     install_observability(app)
+    limited = ("/api/ask", "/api/feedback", "/gradio_api/queue/join", "/gradio_api/run", "/gradio_api/call")
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        paths=limited,
+        keys=settings.accepted_api_keys,
+    )
+    app.add_middleware(BodyLimit, request_bytes=settings.max_request_bytes, upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     app.include_router(router)
     app.include_router(documents_router)
     app.include_router(feedback_router)

@@ -15,7 +15,8 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
-from app.feedback import FeedbackStore
+from app.feedback import FeedbackFull, FeedbackStore
+from app.limits import UPLOAD_LIMIT
 from app.schemas import MAX_QUESTION_CHARS
 from app.ui_render import answer_markdown, outline_html, sources_html
 from rag.answer import pieces
@@ -93,7 +94,12 @@ def build_ui(app: FastAPI) -> gr.Blocks:
             return ""
         entry = answers[number]
         rating = "up" if data.liked else "down"
-        feedback().add(rating, entry["question"], entry["answer"], entry["refused"], entry["citations"], comment or "")
+        try:
+            feedback().add(
+                rating, entry["question"], entry["answer"], entry["refused"], entry["citations"], comment or ""
+            )
+        except FeedbackFull as error:
+            return str(error)
         return "Merci pour votre avis, il a été enregistré." + (" Commentaire joint." if comment else "")
 
     def outline() -> str:
@@ -143,4 +149,6 @@ def build_ui(app: FastAPI) -> gr.Blocks:
 
 def mount_ui(app: FastAPI) -> FastAPI:
     """Serve the chat at "/" (after the /api routes, which keep precedence)."""
-    return gr.mount_gradio_app(app, build_ui(app), path="", css=CSS_PATH.read_text(encoding="utf-8"))
+    return gr.mount_gradio_app(
+        app, build_ui(app), path="", css=CSS_PATH.read_text(encoding="utf-8"), max_file_size=UPLOAD_LIMIT
+    )

@@ -79,7 +79,8 @@ def serve(system: str, data_dir: Path, port: int, settings: dict[str, str] | Non
     environment; the corpus is not re-synced, so a synthetic index stays as built."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(settings or {})}
     if system == "assistant":
-        env |= {"RAG_DATA_DIR": str(data_dir), "RAG_SYNC_CORPUS": "false"}
+        # The load comes from one address: the per-client rate limit would measure itself.
+        env |= {"RAG_DATA_DIR": str(data_dir), "RAG_SYNC_CORPUS": "false", "RAG_RATE_LIMIT_PER_MINUTE": "0"}
     else:
         env |= {"BASELINE_DIR": str(data_dir)}
     command = [sys.executable, "-m", "uvicorn", "--factory", FACTORIES[system], "--host", "127.0.0.1"]

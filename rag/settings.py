@@ -33,6 +33,14 @@ class Settings(BaseSettings):
 
     api_keys: str = Field("", description="Comma-separated keys accepted in X-API-Key for writes; empty = no writes.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest document accepted by upload.")
+    max_request_bytes: int = Field(
+        256_000, ge=1024, description="Largest body of any other request (a question, feedback, a chat turn)."
+    )
+    rate_limit_per_minute: int = Field(
+        60, ge=0, description="Anonymous questions and feedback per client and minute (0: no limit)."
+    )
+    rate_limit_burst: int = Field(20, ge=1, description="Of which this many may come at once.")
+    max_feedback_rows: int = Field(20_000, ge=1, description="Feedback kept; past it new feedback is refused.")
     sync_corpus: bool = Field(
         True,
         description="Mirror corpus_dir into the index at start-up. Turn off on workers that share a Chroma "

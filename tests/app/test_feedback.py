@@ -7,7 +7,9 @@ import io
 import json
 from pathlib import Path
 
-from app.feedback import FeedbackStore
+import pytest
+
+from app.feedback import FeedbackFull, FeedbackStore
 
 CITATION = {"text": "Les observatoires du foncier", "document": "plan", "page": 4}
 
@@ -34,3 +36,12 @@ def test_a_comment_cannot_run_as_a_spreadsheet_formula(tmp_path: Path) -> None:
     assert [row["comment"] for row in rows] == ["'" + comment for comment in hostile]
     assert [row["question"] for row in rows] == ["'" + comment for comment in hostile]
     assert [json.loads(line)["comment"] for line in store.export("jsonl").splitlines()] == hostile  # data kept as is
+
+
+def test_the_store_is_capped_and_keeps_the_oldest(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", max_rows=3)
+    for number in range(3):
+        store.add("up", f"question {number}", "réponse", False, [])
+    with pytest.raises(FeedbackFull):
+        store.add("up", "question 3", "réponse", False, [])
+    assert [row["question"] for row in store.rows()] == ["question 0", "question 1", "question 2"]

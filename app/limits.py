@@ -1,0 +1,167 @@
+"""What any client can cost, bounded at the edge: body sizes, request rates, and safe headers.
+
+Pure ASGI middlewares, so a body is refused (413) while it streams in, before it is read whole,
+and a burst of anonymous requests gets 429 before any work is done. Staff calls carrying a valid
+API key are not rate-limited. Limits are settings (`RAG_MAX_REQUEST_BYTES`, `RAG_RATE_LIMIT_*`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# Gradio's own routes accept files (its upload route); the chat has no file input, so they take none.
+UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
+UPLOAD_LIMIT = 1024
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        # Gradio's page runs inline scripts and styles and talks to its own server only.
+        b"default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
+        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+]
+
+
+async def _json_error(send: Send, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """nosniff, a referrer policy, no framing and a CSP the chat works under, on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *(h for h in SECURITY_HEADERS if h[0] not in present),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class BodyLimit:
+    """413 for a body over its route's limit: from Content-Length at once, else as it streams in."""
+
+    def __init__(self, app: ASGIApp, request_bytes: int, upload_bytes: int) -> None:
+        self.app = app
+        self.request_bytes = request_bytes
+        self.upload_bytes = upload_bytes
+
+    def limit(self, path: str) -> int:
+        if path.startswith("/api/documents"):
+            return self.upload_bytes + 64 * 1024  # the file and its multipart envelope
+        if path.endswith(UPLOAD_PATHS):
+            return UPLOAD_LIMIT
+        return self.request_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope["path"])
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        too_large = f"corps de requête trop volumineux (maximum {limit} octets pour cette route)"
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _json_error(send, 413, too_large)
+            return
+        received = 0
+        started = refused = False
+
+        async def counted() -> Message:
+            """The body as it comes; past the limit, answer 413 at once and tell the app the client left."""
+            nonlocal received, refused
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                if not started and not refused:
+                    refused = True
+                    await _json_error(send, 413, too_large)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if refused:  # the 413 is the answer; what the app sends after it is dropped
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counted, tracked)
+
+
+class RateLimit:
+    """A token bucket per client address on the anonymous routes that cost work: `per_minute`
+    requests a minute, bursts of `burst`. Requests with a valid API key are not counted."""
+
+    def __init__(self, app: ASGIApp, per_minute: int, burst: int, paths: tuple[str, ...], keys: frozenset[str]) -> None:
+        self.app = app
+        self.rate = per_minute / 60.0
+        self.burst = float(max(burst, 1))
+        self.paths = paths
+        self.keys = keys
+        self._buckets: dict[str, tuple[float, float]] = {}  # client → (tokens, last refill)
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.rate > 0 and self._limited(scope):
+            wait = self._take(scope)
+            if wait:
+                retry = str(math.ceil(wait)).encode()
+                detail = f"trop de requêtes : réessayez dans {math.ceil(wait)} s"
+                await _json_error(send, 429, detail, ((b"retry-after", retry),))
+                return
+        await self.app(scope, receive, send)
+
+    def _limited(self, scope: Scope) -> bool:
+        if scope.get("method") != "POST" or not scope["path"].startswith(self.paths):
+            return False
+        key = dict(scope.get("headers", [])).get(b"x-api-key", b"").decode("latin-1")
+        return key not in self.keys
+
+    def _take(self, scope: Scope) -> float:
+        """0 if a token was taken, else the seconds until one is available."""
+        client = (scope.get("client") or ("?", 0))[0]
+        now = time.monotonic()
+        with self._lock:
+            if len(self._buckets) > 100_000:  # forget idle clients rather than grow without end
+                self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < 60}
+            tokens, last = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[client] = (tokens - 1, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate

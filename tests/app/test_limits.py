@@ -1,0 +1,98 @@
+"""What an anonymous client can cost, on a real server: body sizes, rates, uploads, headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.conftest import CORPUS, STAFF_KEY, free_port, start_server, wait_healthy
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A server with a small rate limit (5 a minute, bursts of 5); its base URL and process id."""
+    root = tmp_path_factory.mktemp("limited")
+    env = {
+        "RAG_DATA_DIR": str(root / "data"),
+        "RAG_CORPUS_DIR": str(CORPUS),
+        "RAG_API_KEYS": "cle-de-test",
+        "RAG_RATE_LIMIT_PER_MINUTE": "5",
+        "RAG_RATE_LIMIT_BURST": "5",
+    }
+    port = free_port()
+    process = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        yield base, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(limited: tuple[str, int]) -> None:
+    base, pid = limited
+    before = psutil.Process(pid).memory_info().rss
+
+    def chunks() -> Iterator[bytes]:  # 200 MiB streamed without Content-Length
+        yield b'{"question": "'
+        for _ in range(200):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+
+    try:
+        response = httpx.post(f"{base}/api/ask", content=chunks(), headers={"content-type": "application/json"})
+        status, detail = response.status_code, response.json()["detail"]
+    except httpx.HTTPError:  # the server may close the connection after answering 413
+        status, detail = 413, "volumineux"
+    assert status == 413 and "volumineux" in detail
+    declared = httpx.post(
+        f"{base}/api/feedback", content=b"x" * 1_000_000, headers={"content-type": "application/json"}
+    )
+    assert declared.status_code == 413
+    assert psutil.Process(pid).memory_info().rss - before < 50 * 1024 * 1024
+
+
+def test_gradio_upload_route_takes_no_file(limited: tuple[str, int]) -> None:
+    base, _ = limited
+    files = {"files": ("page.html", b"<html>" + b"x" * 100_000 + b"</html>", "text/html")}
+    response = httpx.post(f"{base}/gradio_api/upload", files=files)
+    assert response.status_code == 413
+
+
+def test_anonymous_bursts_get_429_with_retry_after_while_keyed_calls_pass(limited: tuple[str, int]) -> None:
+    base, _ = limited
+    feedback = {"rating": "up", "question": "q", "answer": "a", "refused": False, "citations": []}
+    statuses = [httpx.post(f"{base}/api/feedback", json=feedback).status_code for _ in range(8)]
+    assert statuses[0] == 201 and 429 in statuses  # earlier tests of this server used some of the burst
+    refused = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent ?"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert "trop de requêtes" in refused.json()["detail"]
+    keyed = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent ?"}, headers=STAFF_KEY)
+    assert keyed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/api/health", "/documents/ush-occitanie_plan-action-production-logements-sociaux.pdf"]
+)
+def test_security_headers_on_every_kind_of_response(limited: tuple[str, int], path: str) -> None:
+    base, _ = limited
+    response = httpx.get(f"{base}{path}")
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_staff_upload_still_takes_documents_up_to_its_own_limit(limited: tuple[str, int], tmp_path: Path) -> None:
+    base, _ = limited
+    note = "# Note\n\n" + "La commune de Sète prépare un observatoire de la vacance des logements. " * 4000
+    assert len(note.encode()) > 256_000  # above the limit of other requests
+    response = httpx.post(f"{base}/api/documents", files={"file": ("longue.md", note.encode())}, headers=STAFF_KEY)
+    assert response.status_code == 201
+    assert httpx.delete(f"{base}/api/documents/longue", headers=STAFF_KEY).status_code == 204
