@@ -21,6 +21,7 @@ from ingest.structure import structure_nodes
 AXIS = re.compile(r"^[IVX]+\.\s")
 SUB_AXIS = re.compile(r"^[A-Z]\s*[-–]\s")
 MAX_PASSAGE = 420  # characters: a citation a reader can check at a glance
+MAX_SENTENCE = 2 * MAX_PASSAGE  # a "sentence" longer than this is cut at spaces
 SHORT_LINE = 70  # lines shorter than this (names, phone numbers) are merged with their neighbours
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _HAS_NUMBER = re.compile(r"\d")
@@ -133,16 +134,30 @@ def _informative(text: str) -> bool:
 
 
 def _split_passages(text: str) -> list[str]:
-    """Cut long text at sentence ends into passages of at most MAX_PASSAGE characters."""
+    """Cut long text at sentence ends into passages of at most MAX_PASSAGE characters; a sentence
+    longer than MAX_SENTENCE (a list without full stops, a table flattened into one line) is cut
+    at spaces, so no passage is too long to cite or to embed."""
     if len(text) <= MAX_PASSAGE:
         return [text]
     passages: list[str] = []
     for sentence in _SENTENCE_END.split(text):
-        if passages and len(passages[-1]) + len(sentence) + 1 <= MAX_PASSAGE:
-            passages[-1] = f"{passages[-1]} {sentence}"
-        else:
-            passages.append(sentence)
+        for piece in _at_spaces(sentence, MAX_SENTENCE):
+            if passages and len(passages[-1]) + len(piece) + 1 <= MAX_PASSAGE:
+                passages[-1] = f"{passages[-1]} {piece}"
+            else:
+                passages.append(piece)
     return passages
+
+
+def _at_spaces(text: str, size: int) -> list[str]:
+    """`text` in pieces of at most about `size` characters, cut at the last space before the size."""
+    pieces = []
+    while len(text) > size:
+        cut = text.rfind(" ", 0, size)
+        cut = cut if cut > size // 2 else size
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    return [*pieces, text] if text else pieces
 
 
 def _renumber(chunk: Chunk, position: int) -> Chunk:

@@ -13,6 +13,7 @@ from ingest.markdown_reader import read_markdown
 from ingest.pdf_reader import read_pdf
 
 SUPPORTED_SUFFIXES = (".pdf", ".md", ".markdown")
+MAX_PASSAGES = 5_000  # per document: the ingestion budget (embedding is the cost)
 
 
 def load_document(path: Path, data: bytes | None = None) -> Document:
@@ -37,6 +38,12 @@ def load_document(path: Path, data: bytes | None = None) -> Document:
     chunks = chunk_blocks(blocks, document_id, title, info.get("author", ""))
     if not chunks:
         raise DocumentRejected(filename, "aucun passage de texte exploitable")
+    if len(chunks) > MAX_PASSAGES:
+        # Each passage is embedded (about 30 a second here): past this, one upload would hold the
+        # server for minutes. A 526 kB Markdown of ordinary prose makes about 2,000.
+        raise DocumentRejected(
+            filename, f"document trop long : {len(chunks)} passages (maximum {MAX_PASSAGES}) ; découpez-le"
+        )
     return Document(
         id=document_id,
         title=title,

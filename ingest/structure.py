@@ -18,6 +18,7 @@ from ingest.chunk import Chunk
 
 LEAD_MIN_WORDS = 15  # the lead paragraph says what the document is about; a dateline does not
 LINE_CHARS = 220  # a section's passage longer than this is listed by its first sentence
+MAX_LISTED = 40  # parts a node lists at most (a section of 3,000 paragraphs is no overview)
 _FIRST_SENTENCE = re.compile(r"^(.{40,}?[.!?])\s")
 
 
@@ -87,7 +88,9 @@ def _section_nodes(passages: list[Chunk]) -> Iterable[Chunk]:
             sections.setdefault(chunk.section, []).append(chunk)
     for section, items in sections.items():
         if len(items) >= 2:
-            yield _node(items[0], "section", [section, *(f"▪ {_line(c.text)}" for c in items)], [])
+            lines = [f"▪ {_line(c.text)}" for c in items[:MAX_LISTED]]
+            more = [f"[… {len(items) - MAX_LISTED} passages de plus]"] if len(items) > MAX_LISTED else []
+            yield _node(items[0], "section", [section, *lines, *more], [])
 
 
 def _node(first: Chunk, kind: str, lines: list[str], parts: list[str], **where: str) -> Chunk:

@@ -40,3 +40,18 @@ def test_document_title_comes_from_pdf_metadata() -> None:
     assert document.title == "Préfet de la région Occitanie — Communiqué de presse"
     assert document.id == PRESS_PDF.stem
     assert len(document.sha256) == 64
+
+
+def test_a_line_without_sentence_ends_is_cut_into_citable_passages(tmp_path: Path) -> None:
+    data = ("# Relevé\n\n" + " ".join(f"parcelle{i}" for i in range(20_000))).encode()
+    chunks = load_document(tmp_path / "releve.md", data).chunks
+    passages = [chunk for chunk in chunks if chunk.kind == "paragraph"]
+    assert len(passages) > 100 and max(len(chunk.text) for chunk in passages) <= 2 * 420
+
+
+def test_a_document_past_the_passage_budget_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ingest.loader.MAX_PASSAGES", 50)
+    sentence = "Paragraphe {} sur le logement social de la commune, ses besoins et ses projets de construction."
+    paragraphs = "\n\n".join(sentence.format(i) for i in range(80))
+    with pytest.raises(DocumentRejected, match=r"trop long : \d+ passages \(maximum 50\)"):
+        load_document(tmp_path / "long.md", f"# Long\n\n{paragraphs}".encode())
