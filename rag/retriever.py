@@ -177,7 +177,8 @@ class HybridRetriever(BaseRetriever):
             score = self.lexical_weight * lexical_part + (1 - self.lexical_weight) * dense_part
             score *= boosts[chunk_id] if chunk_id in boosts else self._boost(query, chunk, index)
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
-        hits.sort(key=lambda hit: (-hit.score, hit.chunk.metadata.get("position", 0)))
+        # Ties in reading order, then by document and id: the same citations after every restart.
+        hits.sort(key=_rank)
         return _one_per_lever(hits)[: k or self.k]
 
     def _boosts(self, query: Query, lexical: dict[str, float], index: SearchIndex) -> dict[str, float]:
@@ -232,6 +233,11 @@ class HybridRetriever(BaseRetriever):
         index = index or self.index
         understood = understood or index.understand(query)
         return [to_document(hit) for hit in self.search(understood, filters=filters, index=index)]
+
+
+def _rank(hit: Hit) -> tuple[float, int, str, str]:
+    meta = hit.chunk.metadata
+    return (-hit.score, int(meta.get("position", 0)), str(meta["document"]), hit.chunk.id)
 
 
 def is_structure(chunk: StoredChunk) -> bool:
