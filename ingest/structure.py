@@ -88,7 +88,7 @@ def _section_nodes(passages: list[Chunk]) -> Iterable[Chunk]:
             sections.setdefault(chunk.section, []).append(chunk)
     for section, items in sections.items():
         if len(items) >= 2:
-            lines = [f"▪ {_line(c.text)}" for c in items[:MAX_LISTED]]
+            lines = [f"▪ {c.text if c.parts else _line(c.text)}" for c in items[:MAX_LISTED]]  # a list stays whole
             more = [f"[… {len(items) - MAX_LISTED} passages de plus]"] if len(items) > MAX_LISTED else []
             yield _node(items[0], "section", [section, *lines, *more], [])
 
