@@ -71,9 +71,12 @@ class Chunk:
 
         An action is indexed with its enjeu only, not the axis titles, so that a question
         matching an axis title ranks the lever rows of that axis rather than every short action.
-        A structure node is indexed by its own title only, not by what it lists: those words belong
-        to the parts below it, which answer a question naming them better.
+        A structure node is indexed by titles only, not by the passages it lists, whose words belong
+        to the passages themselves: an axis or sub-axis by its title and its parts' titles (what
+        it is about), a document or a section by its title (its parts are the whole document).
         """
+        if self.kind in ("axis", "sub_axis"):
+            return "\n".join(dict.fromkeys(line for line in (self.heading, *self.parts) if line))
         if self.kind in STRUCTURE_KINDS:
             return self.heading
         return f"{self.context}\n{self.text}" if self.context else self.text

@@ -22,8 +22,9 @@ def test_plan_has_a_node_per_axis_and_sub_axis_listing_their_parts() -> None:
     sub_axis = next(chunk for chunk in chunks if chunk.kind == "sub_axis" and chunk.heading.startswith("B - Sécuriser"))
     assert len(sub_axis.parts) == 2 and "Structurer un tissu de fournisseurs" in sub_axis.parts[0]
     assert "Négocier en inter-bailleurs" in sub_axis.text  # the levers' actions are listed too
-    # Indexed by its own title only: the parts' words belong to the passages below it.
-    assert sub_axis.search_text.endswith("B - Sécuriser les appels d'offres travaux lancés par les OLS")
+    # Indexed by its title and its levers' titles, not by the actions: those belong to the levers.
+    assert sub_axis.search_text.startswith("B - Sécuriser les appels d'offres travaux lancés par les OLS")
+    assert "Structurer un tissu" in sub_axis.search_text and "Négocier" not in sub_axis.search_text
 
 
 def test_document_node_lists_sections_and_axes_with_the_lead_paragraph() -> None:
