@@ -26,6 +26,8 @@ PARAGRAPH_GAP = 1.45  # a vertical gap above this many font sizes starts a new p
 COLUMN_GAP = 2.0  # a horizontal gap wider than this many font sizes separates table columns
 CHAR_WIDTH = 0.55  # average glyph width in font sizes, to tell touching runs from table columns
 _DIGITS = re.compile(r"\d+")
+MAX_PAGES = 1_000  # the ingestion budget of one PDF: pages…
+MAX_PAGE_INSTRUCTIONS = 2_000_000  # …and bytes of drawing instructions per page (the corpus: about 5 kB)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Line:
 def read_pdf(data: bytes, filename: str) -> tuple[list[Block], dict[str, str]]:
     """Return the blocks of a PDF and its metadata (title, author, subject)."""
     reader = _open(data, filename)
+    _within_budget(reader, filename)
     pages = [_page_lines(page, number) for number, page in enumerate(reader.pages, start=1)]
     heights = [float(page.mediabox.height) for page in reader.pages]
     pages = _drop_running_lines(pages, heights)
@@ -53,6 +56,22 @@ def read_pdf(data: bytes, filename: str) -> tuple[list[Block], dict[str, str]]:
     meta: dict[str, Any] = dict(reader.metadata or {})
     info = {key: str(meta.get(f"/{key.title()}") or "").strip() for key in ("title", "author", "subject")}
     return blocks, info
+
+
+def _within_budget(reader: PdfReader, filename: str) -> None:
+    """Refuse, before extracting text, what would hold the server: too many pages, or a page whose
+    drawing instructions are megabytes long (a plan's page holds a few kB; text extraction walks
+    every instruction)."""
+    if len(reader.pages) > MAX_PAGES:
+        raise DocumentRejected(filename, f"trop de pages ({len(reader.pages)}, maximum {MAX_PAGES}) ; découpez-le")
+    for number, page in enumerate(reader.pages, start=1):
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+        if size > MAX_PAGE_INSTRUCTIONS:
+            megabytes = size / 1_000_000
+            raise DocumentRejected(
+                filename, f"page {number} trop complexe ({megabytes:.1f} Mo d'instructions de dessin)"
+            )
 
 
 def _open(data: bytes, filename: str) -> PdfReader:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
+from pypdf.generic import ContentStream
 
 from ingest import DocumentRejected, load_document
 from tests.conftest import DATA, PRESS_PDF
@@ -55,3 +58,16 @@ def test_a_document_past_the_passage_budget_is_refused(tmp_path: Path, monkeypat
     paragraphs = "\n\n".join(sentence.format(i) for i in range(80))
     with pytest.raises(DocumentRejected, match=r"trop long : \d+ passages \(maximum 50\)"):
         load_document(tmp_path / "long.md", f"# Long\n\n{paragraphs}".encode())
+
+
+def test_a_page_of_megabytes_of_drawing_instructions_is_refused_before_extraction(tmp_path: Path) -> None:
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    drawing = b"BT /F1 12 Tf 72 720 Td (Plan local) Tj ET\n" + b"0 0 m 1 1 l S\n" * 400_000
+    stream = ContentStream(None, writer)
+    stream.set_data(drawing)
+    page.replace_contents(stream)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DocumentRejected, match="page 1 trop complexe"):
+        load_document(tmp_path / "dessin.pdf", buffer.getvalue())
