@@ -13,6 +13,7 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,9 @@ def source_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
-def index_folder(folder: Path, store: ChunkStore, strict: bool = True) -> IndexReport:
+def index_folder(
+    folder: Path, store: ChunkStore, strict: bool = True, progress: Callable[[str], None] | None = None
+) -> IndexReport:
     """Make the store mirror `folder`. Strict (the `ingest` command): raise `DocumentRejected`
     before writing if a file is unusable or two files share a document name. Lenient (start-up):
     leave such files out with a warning and serve the rest — of two files of one name ("plan.pdf"
@@ -59,9 +62,14 @@ def index_folder(folder: Path, store: ChunkStore, strict: bool = True) -> IndexR
             raise DocumentRejected(str(folder), message)
         documents = _newest_per_id(folder, documents)
     added = removed = 0
-    for document in documents:
+    for number, document in enumerate(documents, start=1):
         report = store.sync_document(document)
         added, removed = added + report.added, removed + report.removed
+        if progress:
+            progress(
+                f"[{number}/{len(documents)}] {document.filename} : {len(document.chunks)} passages "
+                f"({report.added} ajoutés, {report.removed} retirés)"
+            )
     kept = {document.id for document in documents}
     for info in store.documents():
         if info.id not in kept:
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     folder = args.folder or settings.corpus_dir
     try:
-        report = index_folder(folder, open_store(settings))
+        report = index_folder(folder, open_store(settings), progress=lambda line: print(f"ingest : {line}", flush=True))
     except DocumentRejected as error:
         print(f"ingest : refusé — {error}. L'index existant est inchangé.", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@ removed ones disappear, and an unreadable file leaves the index as it was."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -66,3 +67,25 @@ def test_ingest_command_reports_and_fails_clearly(
     err = capsys.readouterr().err
     assert "truncated.pdf" in err and "inchangé" in err
     assert len(open_store(Settings(data_dir=isolated_data_dir)).documents()) == 2
+
+
+def test_progress_is_reported_document_by_document(folder: Path, isolated_data_dir: Path) -> None:
+    lines: list[str] = []
+    index_folder(folder, open_store(Settings(data_dir=isolated_data_dir)), progress=lines.append)
+    assert [line.split(" : ")[0] for line in lines] == ["[1/2] communique.md", "[2/2] nimes.md"]
+    assert all("passages" in line and "ajoutés" in line for line in lines)
+
+
+def test_start_up_leaves_out_what_it_cannot_read_and_serves_the_newer_of_two_files(
+    folder: Path, isolated_data_dir: Path
+) -> None:
+    store = open_store(Settings(data_dir=isolated_data_dir))
+    (folder / "casse.pdf").write_bytes(b"%PDF-1.7 tronque")
+    newer = folder / "nimes.markdown"  # "nimes.md" replaced by a new file of another extension, crash before cleanup
+    newer.write_text("# Nîmes\n\nLa nouvelle version parle de la réhabilitation du parc ancien.\n", encoding="utf-8")
+    os.utime(folder / "nimes.md", (1_000_000_000, 1_000_000_000))
+    with pytest.raises(DocumentRejected):
+        index_folder(folder, store)  # the `ingest` command refuses before writing
+    report = index_folder(folder, store, strict=False)  # start-up serves the rest
+    assert report.documents == 2 and {info.id for info in store.documents()} == {"communique", "nimes"}
+    assert "réhabilitation du parc ancien" in " ".join(chunk.text for chunk in store.all_chunks("nimes"))
