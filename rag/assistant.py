@@ -183,10 +183,6 @@ class Assistant:
         listing = chunk is not None and is_structure(chunk)
         return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing)
 
-    def coverage(self) -> dict[str, list[str]]:
-        """Per document title, its main topics (plan axes, sections) for refusals and the UI."""
-        return self.index.topics
-
 
 def _lever(index: SearchIndex, document: LCDocument) -> LCDocument | None:
     """The whole lever (enjeu and actions) a retrieved plan passage belongs to, in the same snapshot."""

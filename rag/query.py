@@ -27,7 +27,7 @@ _SENTENCE = re.compile(r"(?<=[.?!;])\s+")
 _FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _ORDINALS = {
     **dict.fromkeys(("premier", "premiere", "1er", "1ere", "first"), 1),
     **dict.fromkeys(("deuxieme", "second", "seconde", "2e", "2eme", "2nd"), 2),
@@ -176,6 +176,7 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
     # Words that only say a number is wanted ("combien", "quelle date") are not what it is about;
     # the verbs of fact questions ("qui préside") stay, as they say what is asked.
     overview = find_cues(tokens, "overview_cues.txt")
+    places = scoped_places(question)
     part = part_reference(question)
     asked = {stem(word) for cue, _ in quantity for word in cue} - measure_words()
     # The shape asked ("résume", "les axes", "le premier axe") is not what the question is about:
@@ -201,8 +202,8 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         follows_up=follows_up,
         wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),
         part=part,
-        places=tuple(unknown_places(question, vocabulary)),
-        located=frozenset(stem(fold(word)) for place in scoped_places(question) for word in place.split("-")),
+        places=tuple(place for place in places if not _known(place, vocabulary)),
+        located=frozenset(stem(fold(word)) for place in places for word in place.split("-")),
     )
 
 
@@ -224,11 +225,10 @@ def scoped_places(question: str) -> list[str]:
     return places
 
 
-def unknown_places(question: str, vocabulary: frozenset[str]) -> list[str]:
-    """Proper nouns the question is scoped to ("en Espagne", "dans le Gers", "à Nîmes") that no
-    document uses: a question about another place than the documents' cannot be answered by them.
-    Acronyms ("en EPCI") and words the corpus knows ("à Toulouse", "en Occitanie") do not count."""
-    return [place for place in scoped_places(question) if stem(fold(place.split("-")[0])) not in vocabulary]
+def _known(place: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the documents use the place's name ("Toulouse", "Occitanie"): a question about a place
+    they never name ("en Espagne", "dans le Gers") cannot be answered by them."""
+    return stem(fold(place.split("-")[0])) in vocabulary
 
 
 def dense_text(text: str, limit: int = DENSE_CHARS) -> str:
@@ -256,11 +256,11 @@ def part_reference(question: str) -> PartRef | None:
     letter: str | None = None
     if found := _NUMBERED_PART.search(folded):
         number, letter = found.group(1), found.group(2)
-        axis = int(number) if number.isdigit() else _ROMAN.get(number)
+        axis = int(number) if number.isdigit() else ROMAN.get(number)
     elif found := _ORDINAL_PART.search(folded):
         axis = _ORDINALS[found.group(1)]
     elif found := _DOTTED_PART.search(folded):
-        axis, letter = _ROMAN.get(found.group(1)), found.group(2)
+        axis, letter = ROMAN.get(found.group(1)), found.group(2)
     if sub := _SUB_PART.search(folded):
         letter = sub.group(1)
     return PartRef(axis, letter) if axis or letter else None
@@ -336,6 +336,7 @@ def _measures() -> dict[str, tuple[str, ...]]:
     return measures
 
 
+@lru_cache
 def measure_forms() -> frozenset[str]:
     return frozenset(_measures())
 

@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 from ingest.chunk import STRUCTURE_KINDS
 from rag.analyzer import fold, stem
 from rag.lexical import BM25Index
-from rag.query import PartRef, Query, build_query
+from rag.query import ROMAN, PartRef, Query, build_query
 from rag.store import ChunkStore, StoredChunk
 
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
@@ -38,7 +38,6 @@ _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")  # capitalised inside a sentence
 _AXIS_NUMBER = re.compile(r"^([IVX]+)\.")
 _SUB_LETTER = re.compile(r"^([A-Z])\s*[-–]")
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 
 
 @dataclass(frozen=True)
@@ -151,9 +150,7 @@ class HybridRetriever(BaseRetriever):
         if filters.where():
             allowed = {id for id, chunk in index.chunks.items() if filters.accepts(chunk)}
         lexical = dict(index.bm25.search(list(query.terms), self.candidates, allowed))
-        if (
-            query.part and query.wants_overview
-        ):  # "le premier axe, il dit quoi ?": the part named is found by its number
+        if query.part and query.wants_overview:  # "le premier axe, il dit quoi ?": found by its number
             top = max(lexical.values(), default=1.0)
             for chunk_id in index.part_nodes(query.part):
                 if allowed is None or chunk_id in allowed:
@@ -268,7 +265,7 @@ def _structure_boost(query: Query, chunk: StoredChunk) -> float:
 def _in_part(part: PartRef, chunk: StoredChunk) -> bool:
     axis = _AXIS_NUMBER.match(str(chunk.metadata.get("axis") or ""))
     sub = _SUB_LETTER.match(str(chunk.metadata.get("sub_axis") or ""))
-    if part.axis and (not axis or _ROMAN.get(axis.group(1)) != part.axis):
+    if part.axis and (not axis or ROMAN.get(axis.group(1).lower()) != part.axis):
         return False
     return not part.sub_axis or bool(sub and sub.group(1).lower() == part.sub_axis)
 

@@ -105,6 +105,13 @@ def server(corpus_settings: Settings) -> Iterator[str]:
 
 
 STAFF_KEY = {"X-API-Key": "cle-de-test"}
+# Questions the load tests ask over and over, each with a phrase its first citation must hold.
+LOAD_EXPECTED = {
+    "Quel levier du plan concerne l'accès au foncier ?": "observatoires du foncier",
+    "De combien le parc locatif a-t-il crû entre 2016 et 2021 ?": "13,3%",
+    "Combien de ménages attendent un logement social ?": "107 500 ménages",
+    "Quel est le taux d'équipement en logement social de la région ?": "11,5 %",
+}
 
 
 @pytest.fixture(scope="session")

@@ -11,22 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import STAFF_KEY
+from tests.conftest import LOAD_EXPECTED, STAFF_KEY
 
 CLIENTS = 16
 REQUESTS = 1000
-EXPECTED = {  # question → phrase its first citation must hold
-    "Quel levier du plan concerne l'accès au foncier ?": "observatoires du foncier",
-    "De combien le parc locatif a-t-il crû entre 2016 et 2021 ?": "13,3%",
-    "Combien de ménages attendent un logement social ?": "107 500 ménages",
-    "Quel est le taux d'équipement en logement social de la région ?": "11,5 %",
-}
 
 
 @pytest.mark.slow
 def test_answers_stay_correct_under_load_during_an_upload(staff: tuple[str, Path]) -> None:
     base, _ = staff
-    questions = list(itertools.islice(itertools.cycle(EXPECTED), REQUESTS))
+    questions = list(itertools.islice(itertools.cycle(LOAD_EXPECTED), REQUESTS))
     uploads: list[int] = []
 
     def write_while_loaded() -> None:
@@ -49,7 +43,7 @@ def test_answers_stay_correct_under_load_during_an_upload(staff: tuple[str, Path
 
     assert len(results) == REQUESTS
     assert [status for _, status, _ in results] == [200] * REQUESTS
-    wrong = [(question, first[:80]) for question, _, first in results if EXPECTED[question] not in first]
+    wrong = [(question, first[:80]) for question, _, first in results if LOAD_EXPECTED[question] not in first]
     assert wrong == []
     assert uploads == [201, 200, 200]
     assert httpx.delete(f"{base}/api/documents/sete", headers=STAFF_KEY).status_code == 204

@@ -23,15 +23,10 @@ import httpx
 import pytest
 
 from ingest import load_document
-from tests.conftest import CORPUS, PLAN_PDF, STAFF_KEY, free_port, start_server, wait_healthy
+from tests.conftest import CORPUS, LOAD_EXPECTED, PLAN_PDF, STAFF_KEY, free_port, start_server, wait_healthy
 
 CLIENTS = 16
 LOAD_SECONDS = 60
-EXPECTED = {  # question → phrase its first citation must hold
-    "Quel levier du plan concerne l'accès au foncier ?": "observatoires du foncier",
-    "Combien de ménages attendent un logement social ?": "107 500 ménages",
-    "Quel est le taux d'équipement en logement social de la région ?": "11,5 %",
-}
 NOTE = "# Note de Sète\n\nVersion {n} : la commune de Sète prépare un observatoire local du logement.\n"
 
 
@@ -73,7 +68,7 @@ def test_answers_stay_right_while_documents_are_added_replaced_and_deleted(staff
 
     def ask_until_stopped(_: int) -> list[tuple[str, int | str, str]]:
         results: list[tuple[str, int | str, str]] = []
-        questions = itertools.cycle(EXPECTED)
+        questions = itertools.cycle(LOAD_EXPECTED)
         with httpx.Client(timeout=60) as client:
             while not stop.is_set():
                 question = next(questions)
@@ -98,7 +93,7 @@ def test_answers_stay_right_while_documents_are_added_replaced_and_deleted(staff
     assert len(results) > 1000
     failures = [(question, status) for question, status, _ in results if status != 200]
     assert failures == []
-    wrong = [(question, first[:80]) for question, _, first in results if EXPECTED[question] not in first]
+    wrong = [(question, first[:80]) for question, _, first in results if LOAD_EXPECTED[question] not in first]
     assert wrong == []
     assert len(writes) >= 8 and all(status in (200, 201, 204) for _, status in writes), writes
     if delete(base, "churn") not in (204, 404):
