@@ -11,10 +11,11 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("plan_logement.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -57,46 +58,59 @@ def _log_to_stdout() -> None:
         logger.propagate = False
 
 
-def install_observability(app: FastAPI) -> None:
-    _log_to_stdout()
-    metrics = Metrics()
-    app.state.metrics = metrics
+class Observe:
+    """Pure ASGI middleware (Starlette's `BaseHTTPMiddleware` runs each request through an extra
+    task and memory streams): request id, latency histogram, one JSON log line per request."""
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         incoming = request.headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.state.request_id = request_id
         started = time.perf_counter()
         status = 500
+
+        async def with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = request_id
-            return response
+            await self.app(scope, receive, with_id)
         finally:
-            seconds = time.perf_counter() - started
-            route = _route_of(request)
-            if not route.startswith("/metrics"):
-                metrics.latency.labels(request.method, route).observe(seconds)
-                metrics.responses.labels(request.method, route, str(status)).inc()
-            logger.info(
-                json.dumps(
-                    {
-                        "request_id": request_id,
-                        "method": request.method,
-                        "route": route,
-                        "path": request.url.path,
-                        "status": status,
-                        "ms": round(seconds * 1000, 2),
-                        **(
-                            {"refusal_reason": reason}
-                            if (reason := getattr(request.state, "refusal_reason", ""))
-                            else {}
-                        ),
-                    }
-                )
-            )
+            self._record(request, request_id, status, time.perf_counter() - started)
+
+    def _record(self, request: Request, request_id: str, status: int, seconds: float) -> None:
+        route = _route_of(request)
+        if not route.startswith("/metrics"):
+            self.metrics.latency.labels(request.method, route).observe(seconds)
+            self.metrics.responses.labels(request.method, route, str(status)).inc()
+        line: dict[str, object] = {
+            "request_id": request_id,
+            "method": request.method,
+            "route": route,
+            "path": request.url.path,
+            "status": status,
+            "ms": round(seconds * 1000, 2),
+        }
+        if reason := getattr(request.state, "refusal_reason", ""):
+            line["refusal_reason"] = reason
+        logger.info(json.dumps(line))
+
+
+def install_observability(app: FastAPI) -> None:
+    _log_to_stdout()
+    metrics = Metrics()
+    app.state.metrics = metrics
+    app.add_middleware(Observe, metrics=metrics)
 
     router = APIRouter()
 
