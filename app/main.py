@@ -5,6 +5,8 @@ uvicorn --factory app.main:create_app
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +25,15 @@ from rag.assistant import Assistant
 from rag.library import DocumentLibrary
 from rag.settings import Settings, get_settings
 
+logger = logging.getLogger("plan_logement.startup")
+
+
+def _reconcile(library: DocumentLibrary) -> None:
+    try:
+        logger.warning("index à jour du corpus : %s", library.reconcile())
+    except Exception:  # the index server down at start-up: logged; requests say 503 themselves
+        logger.exception("mise à jour de l'index au démarrage impossible")
+
 
 def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
     """Build the app; the embedding model and the index load in the lifespan, not at import."""
@@ -33,7 +44,10 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         assistant = Assistant.from_settings(settings)
         library = DocumentLibrary(assistant, settings.corpus_dir, settings.max_upload_bytes)
         if settings.sync_corpus:
-            library.reconcile()  # index what corpus/ holds; finishes a write a crash interrupted
+            # Index what corpus/ holds (finishing a write a crash interrupted) while the port is
+            # already open: a large corpus would otherwise keep it closed for a minute.
+            assistant.indexing = True
+            threading.Thread(target=_reconcile, args=(library,), name="reconcile", daemon=True).start()
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
         app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.max_feedback_rows)
         yield

@@ -67,6 +67,7 @@ class Assistant:
         self.thresholds = Thresholds(settings.min_coverage, settings.number_coverage, settings.unknown_word_weight)
         self._generation = store.generation()
         self._checked = time.monotonic()
+        self.indexing = False  # set while start-up brings the index in line with the corpus folder
         self.retriever = HybridRetriever(
             store=store,
             index=SearchIndex(store.all_chunks()),
@@ -111,7 +112,10 @@ class Assistant:
 
     def snapshot(self) -> SearchIndex:
         """The index one request reads from start to end, after picking up another process's
-        writes; raises `IndexUnavailable` when nothing is indexed (or `IndexUnreachable`)."""
+        writes; raises `IndexUnavailable` while start-up indexes the corpus or when nothing is
+        indexed (or `IndexUnreachable`)."""
+        if self.indexing:
+            raise IndexUnavailable("indexation des documents en cours (démarrage) : réessayez dans quelques secondes")
         self.refresh()
         index = self.index
         if not index.chunks:

@@ -74,6 +74,7 @@ def index_folder(
     for info in store.documents():
         if info.id not in kept:
             removed += store.remove_document(info.id)
+    removed += store.prune()  # what failed or interrupted writes left, never published
     chunks = sum(len(document.chunks) for document in documents)
     return IndexReport(len(documents), chunks, added, removed, time.perf_counter() - started)
 

@@ -1,15 +1,18 @@
 """The documents the assistant serves, kept safe while staff add, replace or remove them.
 
 Files live in the corpus folder; the index mirrors it. Every write follows the same order so
-that a failure or a crash never leaves the index half-updated for long:
+that a reader only ever sees whole documents and a failed write leaves nothing behind:
 
 1. parse the new content first — an unusable file is refused before anything changes;
-2. put the file in place atomically (`os.replace`);
-3. sync the index (new chunks added before stale ones are removed), then swap the
-   in-memory search snapshot.
+2. write the file under a temporary name in the folder (`.upload-…`, never indexed);
+3. sync the index: new chunks (invisible), then the document's register record that publishes
+   them in one step, then stale chunks removed (see `rag.store`);
+4. rename the file into place (`os.replace`), and swap the in-memory search snapshot.
 
-A crash between 2 and 3 is repaired at the next start by `reconcile()`, which re-syncs the
-index with the folder (chunk ids are content hashes, so finished work is not redone).
+A failure in 3 deletes the temporary file: the client is told, and nothing of the document is
+listed or cited (the chunks written are invisible, and pruned). A crash is repaired at the next
+start by `reconcile()`: temporary files deleted, the index synced with the folder (chunk ids are
+content hashes, so finished work is not redone), invisible leftovers pruned.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from rag.indexer import IndexReport, index_folder
 from rag.store import DocumentInfo
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+STAGED_PREFIX = ".upload-"
 
 
 def safe_filename(name: str) -> str:
@@ -52,14 +56,19 @@ class DocumentLibrary:
 
     def reconcile(self) -> IndexReport:
         """Make the index mirror the folder (at start-up: finishes an interrupted write). Never
-        fails on what the folder holds: an unusable or clashing file is logged and left out."""
+        fails on what the folder holds: an unusable or clashing file is logged and left out.
+        Questions meanwhile get 503 "indexation en cours" (`Assistant.indexing`)."""
         with self._lock:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for leftover in self.folder.glob(".upload-*"):  # a write interrupted before its rename
-                leftover.unlink()
-            report = index_folder(self.folder, self.assistant.store, strict=False)
-            self.assistant.reload()
-            return report
+            self.assistant.indexing = True
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                for leftover in self.folder.glob(f"{STAGED_PREFIX}*"):  # a write interrupted before its rename
+                    leftover.unlink()
+                report = index_folder(self.folder, self.assistant.store, strict=False)
+                self.assistant.reload()
+                return report
+            finally:
+                self.assistant.indexing = False
 
     def list(self) -> list[DocumentInfo]:
         return self.assistant.store.documents()
@@ -81,18 +90,23 @@ class DocumentLibrary:
                 if info.sha256 == document.sha256 and info.id != document.id:
                     raise DuplicateDocument(f"contenu identique déjà indexé sous « {info.filename} »")
             previous = next((info for info in self.list() if info.id == document.id), None)
-            self._write(name, data)
-            self._sync(document)
+            staged = self._stage(data)
+            try:
+                self.assistant.store.sync_document(document)
+            except BaseException:
+                staged.unlink(missing_ok=True)
+                raise
+            os.replace(staged, self.folder / name)
             if previous and previous.filename != name:  # "plan.md" replacing "plan.pdf"
                 (self.folder / previous.filename).unlink(missing_ok=True)
+            self.assistant.reload()
         return self.get(document.id), previous is not None
 
     def remove(self, document_id: str) -> None:
         with self._lock:
             info = self.get(document_id)
-            path = self.folder / info.filename
-            path.unlink(missing_ok=True)
-            self.assistant.store.remove_document(document_id)
+            self.assistant.store.remove_document(document_id)  # first: if the index fails, nothing changed
+            (self.folder / info.filename).unlink(missing_ok=True)
             self.assistant.reload()
 
     def reindex(self, document_id: str) -> DocumentInfo:
@@ -105,13 +119,14 @@ class DocumentLibrary:
             self._sync(load_document(path))
         return self.get(document_id)
 
-    def _write(self, name: str, data: bytes) -> None:
+    def _stage(self, data: bytes) -> Path:
+        """The upload on disk under a temporary name in the folder, flushed (renamed by `add`)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".upload-", delete=False) as handle:
+        with tempfile.NamedTemporaryFile(dir=self.folder, prefix=STAGED_PREFIX, delete=False) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, self.folder / name)
+        return Path(handle.name)
 
     def _sync(self, document: Document) -> None:
         self.assistant.store.sync_document(document)

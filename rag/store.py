@@ -4,13 +4,19 @@ Embedded (`PersistentClient` under the data directory) by default; a Chroma serv
 (`HttpClient`) when `CHROMA_HOST` is set, so several API workers share one index.
 Chunk ids are content hashes: syncing a document adds what is new, removes what vanished,
 and leaves unchanged chunks alone.
+
+A document is visible only whole. A second collection, the register, holds one record per
+document: its title, file, checksum and the ids of its chunks. Readers (the search snapshot, the
+document list) see a chunk only if its document's record lists it, and writing the record is the
+single step that publishes a version: chunks written before it are invisible, stale chunks are
+deleted after it. A write that fails or a process killed half-way leaves invisible leftovers,
+which the next `prune()` (at start-up) deletes.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,6 +32,8 @@ from rag.errors import IndexUnreachable
 from rag.settings import Settings
 
 ADD_BATCH = 256
+REGISTER_SUFFIX = "_documents"
+_PLACEHOLDER = [1.0]  # a register record's vector: Chroma stores one per record; nothing searches them
 READ_PAGE = 5000  # Chroma's SQLite fails with "too many SQL variables" on one get of ~30k+ rows
 
 
@@ -107,7 +115,8 @@ def reachable(method: Callable[P, R]) -> Callable[P, R]:
 
 
 class ChunkStore:
-    """Chunks of every indexed document in one collection (cosine space; we embed ourselves)."""
+    """Chunks of every indexed document in one collection (cosine space; we embed ourselves), and
+    the register of published documents beside it."""
 
     def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings) -> None:
         self.embeddings = embeddings
@@ -116,6 +125,7 @@ class ChunkStore:
         self._collection = client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        self._register = client.get_or_create_collection(f"{collection}{REGISTER_SUFFIX}", embedding_function=None)
 
     @reachable
     def generation(self) -> int:
@@ -147,34 +157,49 @@ class ChunkStore:
 
     @reachable
     def all_chunks(self, document: str | None = None) -> list[StoredChunk]:
+        """The published chunks (of one document, or all)."""
+        published = self._published()
         rows = self._read({"document": document} if document else None, ["documents", "metadatas"])
         return [
             StoredChunk(id, text or "", dict(meta or {}))
             for id, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=True)
+            if meta and id in published.get(str(meta["document"]), ())
         ]
 
     @reachable
     def documents(self) -> list[DocumentInfo]:
-        metas = [meta for meta in self._read(None, ["metadatas"])["metadatas"] if meta]
-        counts = Counter(str(meta["document"]) for meta in metas)
-        first = {str(meta["document"]): meta for meta in reversed(metas)}
-        return [
+        """The published documents, by id."""
+        rows = self._register.get(include=["metadatas"])
+        infos = [
             DocumentInfo(
-                id=doc,
-                title=str(first[doc].get("title", doc)),
-                filename=str(first[doc].get("filename", "")),
-                sha256=str(first[doc].get("sha256", "")),
-                chunks=counts[doc],
+                id=id,
+                title=str(meta["title"]),
+                filename=str(meta["filename"]),
+                sha256=str(meta["sha256"]),
+                chunks=len(json.loads(str(meta["ids"]))),
             )
-            for doc in sorted(counts)
+            for id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True)
+            if meta
         ]
+        return sorted(infos, key=lambda info: info.id)
+
+    def _published(self) -> dict[str, frozenset[str]]:
+        """Per published document, the ids of its chunks."""
+        rows = self._register.get(include=["metadatas"])
+        return {
+            id: frozenset(json.loads(str(meta["ids"])))
+            for id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True)
+            if meta
+        }
 
     @reachable
     def sync_document(self, document: Document) -> SyncReport:
-        """Make the store hold exactly this version of the document's chunks.
+        """Make the store hold exactly this version of the document, published in one step.
 
-        New chunks are added before stale ones are removed, so a reader never sees the
-        document missing; re-running after a crash finishes the job (ids are content hashes).
+        The new chunks are written first (invisible), then the register record that lists them,
+        then the stale chunks are deleted (already invisible): a reader sees the old version
+        whole, then the new one whole. Re-running after a crash finishes the job (ids are
+        content hashes: what was written is not embedded again).
         """
         existing = set(self._read({"document": document.id}, [])["ids"])
         wanted = {chunk.id: chunk for chunk in document.chunks}
@@ -190,19 +215,44 @@ class ChunkStore:
                     {**chunk.metadata(), "filename": document.filename, "sha256": document.sha256} for chunk in batch
                 ],
             )
+        record = {
+            "title": document.title,
+            "filename": document.filename,
+            "sha256": document.sha256,
+            "ids": json.dumps(sorted(wanted)),
+        }
+        published = self._register.get(ids=[document.id], include=["metadatas"])["metadatas"] or []
+        if not published or published[0] != record:
+            self._register.upsert(ids=[document.id], embeddings=[_PLACEHOLDER], metadatas=[record])  # type: ignore[arg-type,list-item]
         stale = sorted(existing - wanted.keys())
         if stale:
             self._delete(stale)
-        if new or stale:
+        if new or stale or not published or published[0] != record:
             self._bump_generation()
         return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
 
     @reachable
+    def prune(self) -> int:
+        """Delete the chunks no published document lists (left by a failed or interrupted write)."""
+        published = self._published()
+        rows = self._read(None, ["metadatas"])
+        leftovers = [
+            id
+            for id, meta in zip(rows["ids"], rows["metadatas"], strict=True)
+            if not meta or id not in published.get(str(meta["document"]), ())
+        ]
+        if leftovers:
+            self._delete(leftovers)
+        return len(leftovers)
+
+    @reachable
     def remove_document(self, document_id: str) -> int:
+        """Unpublish the document (one step), then delete its chunks."""
+        self._register.delete(ids=[document_id])
         ids = self._read({"document": document_id}, [])["ids"]
         if ids:
             self._delete(ids)
-            self._bump_generation()
+        self._bump_generation()
         return len(ids)
 
     def _delete(self, ids: list[str]) -> None:

@@ -127,19 +127,65 @@ def test_server_starts_after_a_crash_during_a_write(
         wait_healthy(base, server)
         if before:
             assert upload(base, *before) == 201
+        whole = {0} | {_expected_chunks(*version) for version in (before, write) if version}
         action: Callable[[], int] = (lambda: upload(base, *write)) if write else (lambda: delete(base, "new"))
         threading.Thread(target=lambda: _quietly(action), daemon=True).start()
-        time.sleep(random.uniform(0.2, 1.0))
+        seen = _listed_until(base, time.monotonic() + random.uniform(0.2, 1.0))
         os.kill(server.pid, signal.SIGKILL)
         server.wait(timeout=20)
+        assert set(seen) <= whole, (kind, seen, whole)  # during the write: the old version or the new, whole
 
         server = start_server(env, port)
         wait_healthy(base, server)  # it starts, whatever the write left in corpus/
         listed = {doc["id"]: doc["chunks"] for doc in httpx.get(f"{base}/api/documents").json()}
-        whole = {0} | {_expected_chunks(*version) for version in (before, write) if version}
         assert listed.get("new", 0) in whole, (kind, listed.get("new"), whole)
+        assert not list(corpus.glob(".upload-*"))
         answer = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent un logement social ?"})
         assert answer.status_code == 200 and "107 500 ménages" in answer.json()["citations"][0]["text"]
+    finally:
+        server.kill()
+        server.wait(timeout=20)
+
+
+def _listed_until(base: str, deadline: float) -> list[int]:
+    """How many passages `/api/documents` lists for "new", polled until `deadline`."""
+    seen = []
+    with httpx.Client(base_url=base, timeout=10) as client:
+        while time.monotonic() < deadline:
+            listed = {doc["id"]: doc["chunks"] for doc in client.get("/api/documents").json()}
+            seen.append(listed.get("new", 0))
+    return seen
+
+
+@pytest.mark.slow
+def test_the_port_opens_before_a_large_corpus_is_indexed(tmp_path: Path) -> None:
+    """Start-up indexes in the background: health and questions say 503 "indexation en cours"
+    meanwhile (a load balancer waits), then the server answers."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "note-longue.md").write_bytes(long_note(1, paragraphs=1500))
+    env = {"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_CORPUS_DIR": str(corpus)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(env, port)
+    try:
+        statuses = []
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and 200 not in statuses:
+            try:
+                response = httpx.get(f"{base}/api/health", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.2)
+                continue
+            statuses.append(response.status_code)
+            if response.status_code == 503:
+                assert "indexation" in response.json()["detail"]
+                question = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent ?"})
+                assert question.status_code == 503 and "indexation" in question.json()["detail"]
+            time.sleep(0.2)
+        assert statuses[0] == 503 and statuses[-1] == 200, statuses
+        listed = {doc["id"]: doc["chunks"] for doc in httpx.get(f"{base}/api/documents").json()}
+        assert listed["note-longue"] == _expected_chunks("note-longue.md", long_note(1, paragraphs=1500))
     finally:
         server.kill()
         server.wait(timeout=20)

@@ -1,0 +1,94 @@
+"""A document is visible whole or not at all: while it is written, after a failed write, after a
+process dies half-way through one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from ingest import Document, load_document
+from rag import store as store_module
+from rag.errors import IndexUnreachable
+from rag.indexer import open_store
+from rag.settings import Settings
+from rag.store import ChunkStore
+
+
+def plan(paragraphs: int, version: str) -> Document:
+    text = "# Plan de Nîmes\n\n" + "\n\n".join(
+        f"## Quartier {number}\n\nAction {number} ({version}) : réhabiliter les logements du centre ancien."
+        for number in range(paragraphs)
+    )
+    return load_document(Path("nimes.md"), text.encode())
+
+
+class Watching(Embeddings):
+    """The real model, and a look at what readers see before each batch is embedded; fails at
+    batch `fail_at` when set (the index server going away mid-write)."""
+
+    def __init__(self, model: Embeddings, store: ChunkStore, fail_at: int | None = None) -> None:
+        self.model, self.store, self.fail_at = model, store, fail_at
+        self.seen: list[tuple[list[tuple[str, int]], int]] = []  # (documents listed, chunks readable)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.seen.append(
+            ([(info.id, info.chunks) for info in self.store.documents()], len(self.store.all_chunks("nimes")))
+        )
+        if self.fail_at is not None and len(self.seen) > self.fail_at:
+            raise ConnectionError("index server gone")
+        return self.model.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)
+
+
+@pytest.fixture
+def store(isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> ChunkStore:
+    monkeypatch.setattr(store_module, "ADD_BATCH", 10)  # several batches from a small document
+    return open_store(Settings(data_dir=isolated_data_dir))
+
+
+def test_a_new_document_is_invisible_until_written_whole(store: ChunkStore) -> None:
+    watching = Watching(store.embeddings, store)
+    store.embeddings = watching
+    document = plan(35, "v1")
+    store.sync_document(document)
+    assert len(watching.seen) == -(-len(document.chunks) // 10) > 3
+    assert all(seen == ([], 0) for seen in watching.seen)  # 10, 20, 30… chunks written: none shown
+    assert [(info.id, info.chunks) for info in store.documents()] == [("nimes", len(document.chunks))]
+    assert len(store.all_chunks("nimes")) == len(document.chunks)
+
+
+def test_a_replaced_document_is_the_old_version_whole_then_the_new_one(store: ChunkStore) -> None:
+    old, new = plan(12, "v1"), plan(35, "v2")
+    store.sync_document(old)
+    watching = Watching(store.embeddings, store)
+    store.embeddings = watching
+    store.sync_document(new)
+    assert all(seen == ([("nimes", len(old.chunks))], len(old.chunks)) for seen in watching.seen)
+    assert {chunk.text for chunk in store.all_chunks()} == {chunk.text for chunk in new.chunks}
+
+
+def test_a_failed_write_leaves_the_previous_version_and_its_leftovers_are_pruned(store: ChunkStore) -> None:
+    old = plan(12, "v1")
+    store.sync_document(old)
+    store.embeddings = Watching(store.embeddings, store, fail_at=2)
+    with pytest.raises(IndexUnreachable):
+        store.sync_document(plan(35, "v2"))  # 20 chunks of v2 written, never published
+    assert [(info.id, info.chunks) for info in store.documents()] == [("nimes", len(old.chunks))]
+    assert {chunk.text for chunk in store.all_chunks()} == {chunk.text for chunk in old.chunks}
+    assert store.prune() == 20
+    assert store.count() == len(old.chunks)
+
+
+def test_an_index_written_before_the_register_is_published_by_the_next_sync(store: ChunkStore) -> None:
+    """Indexes built by earlier versions have chunks and no register: start-up's sync lists them."""
+    document = plan(12, "v1")
+    store.sync_document(document)
+    store._register.delete(ids=["nimes"])
+    assert store.documents() == [] and store.all_chunks() == []
+    report = store.sync_document(document)
+    assert report.added == 0 and [info.id for info in store.documents()] == ["nimes"]
+    assert len(store.all_chunks()) == len(document.chunks)
