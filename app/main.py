@@ -1,6 +1,11 @@
-"""The application factory: API routes, error handlers, and the assistant built once.
+"""The application factories: API routes, error handlers, and the assistant built once.
 
-uvicorn --factory app.main:create_app
+uvicorn --factory app.main:create_app                  # API and chat, one process (`make run`)
+uvicorn --factory app.main:create_api --workers 4      # API only, any number of workers
+
+The chat runs in one process: Gradio keeps its queue in memory, so a chat message and its event
+stream must reach the same process, which several workers behind one port do not guarantee (README:
+"Plusieurs workers").
 """
 
 from __future__ import annotations
@@ -75,3 +80,8 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
     app.include_router(feedback_router)
     app.include_router(files_router)
     return mount_ui(app) if with_ui else app
+
+
+def create_api() -> FastAPI:
+    """The API without the chat, for `uvicorn --workers N` (see the module docstring)."""
+    return create_app(with_ui=False)

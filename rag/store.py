@@ -10,13 +10,14 @@ document: its title, file, checksum and the ids of its chunks. Readers (the sear
 document list) see a chunk only if its document's record lists it, and writing the record is the
 single step that publishes a version: chunks written before it are invisible, stale chunks are
 deleted after it. A write that fails or a process killed half-way leaves invisible leftovers,
-which the next `prune()` (at start-up) deletes.
+which `prune()` at a later start-up deletes.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,6 +34,7 @@ from rag.settings import Settings
 
 ADD_BATCH = 256
 REGISTER_SUFFIX = "_documents"
+PRUNE_GRACE = 3600.0  # seconds an unpublished chunk is left alone (see `ChunkStore.prune`)
 _PLACEHOLDER = [1.0]  # a register record's vector: Chroma stores one per record; nothing searches them
 READ_PAGE = 5000  # Chroma's SQLite fails with "too many SQL variables" on one get of ~30k+ rows
 
@@ -205,14 +207,15 @@ class ChunkStore:
         wanted = {chunk.id: chunk for chunk in document.chunks}
         new = [chunk for chunk_id, chunk in wanted.items() if chunk_id not in existing]
         for start in range(0, len(new), ADD_BATCH):
-            batch = new[start : start + ADD_BATCH]
+            batch, now = new[start : start + ADD_BATCH], time.time()
             vectors = self.embeddings.embed_documents([chunk.search_text for chunk in batch])
             self._collection.upsert(
                 ids=[chunk.id for chunk in batch],
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[chunk.text for chunk in batch],
                 metadatas=[
-                    {**chunk.metadata(), "filename": document.filename, "sha256": document.sha256} for chunk in batch
+                    {**chunk.metadata(), "filename": document.filename, "sha256": document.sha256, "written": now}
+                    for chunk in batch
                 ],
             )
         record = {
@@ -232,14 +235,18 @@ class ChunkStore:
         return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
 
     @reachable
-    def prune(self) -> int:
-        """Delete the chunks no published document lists (left by a failed or interrupted write)."""
+    def prune(self, grace: float = PRUNE_GRACE) -> int:
+        """Delete the chunks no published document lists, written more than `grace` seconds ago:
+        leftovers of a failed or interrupted write. The grace spares a write another process has
+        in progress (a worker restarting while another one indexes an upload)."""
         published = self._published()
         rows = self._read(None, ["metadatas"])
+        before = time.time() - grace
         leftovers = [
             id
             for id, meta in zip(rows["ids"], rows["metadatas"], strict=True)
-            if not meta or id not in published.get(str(meta["document"]), ())
+            if not meta
+            or (id not in published.get(str(meta["document"]), ()) and float(meta.get("written", 0)) <= before)
         ]
         if leftovers:
             self._delete(leftovers)

@@ -58,12 +58,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """uvicorn serving the app factory on loopback, as `make run` does; its log goes to a file
+def start_server(
+    env: dict[str, str], port: int, factory: str = "app.main:create_app", workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """uvicorn serving an app factory on loopback, as `make run` does; its log goes to a file
     (a pipe nobody reads would block the server once full). Tests drive thousands of questions
     from one address: no rate limit unless `env` sets one."""
     env = {"RAG_RATE_LIMIT_PER_MINUTE": "0", **env}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--workers", str(workers)]
     log = tempfile.NamedTemporaryFile(prefix=f"server-{port}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [*command, "--port", str(port), "--no-access-log"],

@@ -68,7 +68,13 @@ def test_store_on_chroma_server_answers_like_embedded(remote_settings: Settings,
     )
 
 
-def test_two_api_workers_share_one_index(remote_settings: Settings, tmp_path: Path) -> None:
+def test_the_multi_worker_deployment_api_workers_and_the_chat_process(
+    remote_settings: Settings, tmp_path: Path
+) -> None:
+    """As the README deploys it: `create_api` with two uvicorn workers on one port, the chat in a
+    process of its own, one `chroma run`, one corpus folder. Every chat call succeeds (with two
+    workers behind the chat's port, a message and its event stream can land on different
+    processes), the follow-up included, and each side sees the other's writes."""
     corpus = tmp_path / "corpus"  # workers on one machine share the corpus folder (and uploads land there)
     shutil.copytree(CORPUS, corpus)
     env = {
@@ -78,31 +84,42 @@ def test_two_api_workers_share_one_index(remote_settings: Settings, tmp_path: Pa
         "RAG_DATA_DIR": str(tmp_path / "unused"),
         "RAG_API_KEYS": "k",
     }
-    ports = [free_port(), free_port()]
-    workers = [start_server(env, port) for port in ports]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    api_port, chat_port = free_port(), free_port()
+    api = start_server(env, api_port, factory="app.main:create_api", workers=2)
+    chat_process = start_server(env, chat_port)
+    api_base, chat_base = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{chat_port}"
     try:
-        for base, process in zip(bases, workers, strict=True):
-            wait_healthy(base, process)
-        first = httpx.post(f"{bases[0]}/api/ask", json={"question": LAND}).json()
-        assert first == httpx.post(f"{bases[1]}/api/ask", json={"question": LAND}).json()
-        assert first["citations"][0]["page"] == 4
+        wait_healthy(api_base, api)
+        wait_healthy(chat_base, chat_process)
+        with httpx.Client(base_url=api_base, timeout=30) as http:  # new connections: both workers answer
+            answers = [
+                http.post("/api/ask", json={"question": LAND}, headers={"Connection": "close"}) for _ in range(8)
+            ]
+        assert {response.status_code for response in answers} == {200}
+        assert all(response.json() == answers[0].json() for response in answers)
+        assert answers[0].json()["citations"][0]["page"] == 4
+        assert httpx.get(f"{api_base}/").status_code == 404  # no chat on the API workers
+
         note = "# Note de Sète\n\nLa commune de Sète prépare un observatoire de la vacance des logements.\n"
         added = httpx.post(
-            f"{bases[0]}/api/documents", files={"file": ("sete.md", note.encode())}, headers={"X-API-Key": "k"}
+            f"{api_base}/api/documents", files={"file": ("sete.md", note.encode())}, headers={"X-API-Key": "k"}
         )
         assert added.status_code == 201
-        time.sleep(1.2)  # workers look for another worker's writes at most once a second
-        hits = httpx.get(f"{bases[1]}/api/search", params={"q": "vacance Sète"}).json()
-        assert hits[0]["document"] == "sete"
-        chat = Client(f"{bases[1]}/", verbose=False)  # the other worker's chat sees the upload too
+        time.sleep(1.2)  # processes look for another one's writes at most once a second
+        chat = Client(f"{chat_base}/", verbose=False)
         try:
-            messages, *_ = chat.predict("Que prépare la commune de Sète ?", [], [], api_name="/respond")
+            replies = [chat.predict(LAND, [], [], api_name="/respond")[0] for _ in range(10)]
+            sete, *_ = chat.predict("Que prépare la commune de Sète ?", [], [], api_name="/respond")
+            follow_up, *_ = chat.predict("et pour le littoral ?", sete, [], api_name="/respond")
         finally:
-            chat.close()  # its open event stream would hold the worker's graceful shutdown
-        assert "observatoire de la vacance" in message_text(messages[-1])
+            chat.close()  # its open event stream would hold the process's graceful shutdown
+        assert all("observatoires du foncier" in message_text(messages[-1]) for messages in replies)
+        assert "observatoire de la vacance" in message_text(sete[-1])
+        assert len(follow_up) == len(sete) + 2 and message_text(follow_up[-2]) == "et pour le littoral ?"
+        hits = httpx.get(f"{api_base}/api/search", params={"q": "vacance Sète"}).json()
+        assert hits[0]["document"] == "sete"
     finally:
-        for process in workers:
+        for process in (api, chat_process):
             process.terminate()
             process.wait(timeout=20)
 

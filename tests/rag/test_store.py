@@ -79,7 +79,8 @@ def test_a_failed_write_leaves_the_previous_version_and_its_leftovers_are_pruned
         store.sync_document(plan(35, "v2"))  # 20 chunks of v2 written, never published
     assert [(info.id, info.chunks) for info in store.documents()] == [("nimes", len(old.chunks))]
     assert {chunk.text for chunk in store.all_chunks()} == {chunk.text for chunk in old.chunks}
-    assert store.prune() == 20
+    assert store.prune() == 0  # too recent: it could be another process's write in progress
+    assert store.prune(grace=0) == 20
     assert store.count() == len(old.chunks)
 
 
