@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eval.scorer import load_questions
 from ingest import load_document
 from tests.conftest import CORPUS, LOAD_EXPECTED, PLAN_PDF, STAFF_KEY, free_port, start_server, wait_healthy
 
@@ -196,3 +197,24 @@ def _quietly(action: Callable[[], int]) -> None:
         action()
     except httpx.HTTPError:  # the server was killed mid-request: expected
         pass
+
+
+@pytest.mark.slow
+def test_the_same_answers_in_the_same_order_after_restarts_and_a_rebuilt_index(tmp_path: Path) -> None:
+    """Ties are broken by a stable key (document, position, id), not by a set's iteration order."""
+    questions = [question.question for question in load_questions("dev")[:40]]
+
+    def answers(data: Path) -> list[object]:
+        port = free_port()
+        server = start_server({"RAG_DATA_DIR": str(data), "RAG_CORPUS_DIR": str(CORPUS)}, port)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", server)
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                return [client.post("/api/ask", json={"question": question}).json() for question in questions]
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+    first = answers(tmp_path / "data")
+    assert answers(tmp_path / "data") == first  # restarted over the same index
+    assert answers(tmp_path / "rebuilt") == first  # a new index built from the same corpus
