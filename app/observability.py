@@ -11,9 +11,12 @@ import logging
 import re
 import time
 import uuid
+from collections import Counter as CounterType
+from collections.abc import Iterator
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +43,20 @@ class Metrics:
             ["method", "route", "status"],
             registry=self.registry,
         )
+
+
+class WrittenAnswers:
+    """`llm_answers_total{outcome}`: written answers accepted, rejected by the verifier, or lost to
+    an endpoint failure (read from the assistant's counter at each scrape)."""
+
+    def __init__(self, outcomes: CounterType[str]) -> None:
+        self.outcomes = outcomes
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily("llm_answers", "Written answers by outcome", labels=["outcome"])
+        for outcome in ("accepted", "rejected", "failed"):
+            family.add_metric([outcome], self.outcomes[outcome])
+        yield family
 
 
 def _route_of(request: Request) -> str:

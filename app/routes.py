@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.deps import AssistantDep
 from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut, Responses
-from rag.assistant import Turn
+from rag.assistant import Replace, Turn
 from rag.retriever import Filters
 
 router = APIRouter(prefix="/api", tags=["assistant"])
@@ -38,22 +38,29 @@ def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
     "/ask/stream",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "SSE : token…, citations, done."},
+        200: {"content": {"text/event-stream": {}}, "description": "SSE : token…, [replace], citations, done."},
         **ERRORS,
         **UNAVAILABLE,
     },
 )
 async def ask_stream(request: AskRequest, assistant: AssistantDep, http: Request) -> StreamingResponse:
-    """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`."""
+    """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`.
+    Avec un LLM configuré, les morceaux sont ses tokens ; si sa réponse échoue à la vérification, un
+    événement `replace` donne la réponse extractive qui la remplace."""
     reply, text = await run_in_threadpool(assistant.ask_stream, request.question, *_context(request))
     http.state.refusal_reason = reply.refusal_reason
     citations = AskResponse.model_validate(asdict(reply)).citations
 
     async def events() -> AsyncIterator[str]:
-        for piece in text:
-            yield _event("token", piece)
+        mode = "extractive" if reply.refused or assistant.writer is None else "llm"
+        async for piece in iterate_in_threadpool(text):  # an LLM's tokens come as it writes: not on the loop
+            if isinstance(piece, Replace):  # the written answer failed its check: the extractive one
+                mode = "extractive"
+                yield _event("replace", piece.text)
+            else:
+                yield _event("token", piece)
         yield _event("citations", [citation.model_dump() for citation in citations])
-        yield _event("done", {"refused": reply.refused, "refusal_reason": reply.refusal_reason})
+        yield _event("done", {"refused": reply.refused, "refusal_reason": reply.refusal_reason, "mode": mode})
 
     return StreamingResponse(events(), media_type="text/event-stream")
 

@@ -83,6 +83,11 @@ class AskResponse(BaseModel):
     refusal_reason: str = Field(
         "", description="Quand la réponse est un refus : pourquoi (par ex. « lieu absent des documents : Espagne »)."
     )
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive",
+        description="« llm » : rédigée par le modèle configuré (RAG_LLM_BASE_URL) et vérifiée sur les sources ; "
+        "« extractive » : citée des passages.",
+    )
 
 
 class DocumentOut(BaseModel):

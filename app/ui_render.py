@@ -39,11 +39,16 @@ def sources_html(answer: Answer, limit: int = 3) -> str:
     return f"<div class='sources'><div class='sources-title'>Sources à vérifier</div>{cards}</div>"
 
 
+WRITTEN_NOTE = "Réponse rédigée par un modèle de langage et vérifiée sur les sources."
+
+
 def answer_markdown(answer: Answer) -> str:
     """The answer text; a refusal is set apart so it is not mistaken for an answer."""
     if answer.refused:
         why = f"\n\n_Raison : {answer.refusal_reason}._" if answer.refusal_reason else ""
         return "ℹ️ **Les documents ne répondent pas à cette question.**\n\n" + answer.answer + why
+    if answer.mode == "llm":
+        return f"{answer.answer}\n\n<small>{WRITTEN_NOTE}</small>"
     return answer.answer
 
 

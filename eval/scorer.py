@@ -278,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
                 reports.append(score(baseline.ask, questions, "tutorial-baseline", split))
 
     print(format_table(reports))
+    if assistant.writer is not None:  # RAG_LLM_BASE_URL set: the written mode was scored
+        outcomes = assistant.llm_outcomes
+        judged = outcomes["accepted"] + outcomes["rejected"]
+        print(
+            f"\nwritten mode: {outcomes['accepted']} accepted, {outcomes['rejected']} rejected by the verifier "
+            f"({outcomes['rejected'] / max(judged, 1):.1%}), {outcomes['failed']} endpoint failures"
+        )
     for report in reports:
         if report.system == "assistant":
             print(format_groups(report, "category"))

@@ -11,9 +11,11 @@ Usage::
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.documents import Document as LCDocument
@@ -22,12 +24,16 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.answer import compose, pieces, refusal, section_path
 from rag.embeddings import load_embeddings
 from rag.errors import IndexUnavailable
+from rag.llm import Writer
 from rag.outline import Outline, build_outlines
 from rag.query import Query
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
 from rag.store import ChunkStore, DocumentInfo, make_client
+from rag.verifier import verify
+
+logger = logging.getLogger("plan_logement.llm")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,14 @@ class Answer:
     refused: bool
     citations: list[Citation] = field(default_factory=list)
     refusal_reason: str = ""  # why the documents were judged not to answer (a short French phrase)
+    mode: str = "extractive"  # or "llm": written by the configured LLM, checked against the citations
+
+
+@dataclass(frozen=True)
+class Replace:
+    """In a stream: show this text instead of what was streamed (the written answer failed)."""
+
+    text: str
 
 
 class Assistant:
@@ -68,6 +82,8 @@ class Assistant:
         self._generation = store.generation()
         self._checked = time.monotonic()
         self.indexing = False  # set while start-up brings the index in line with the corpus folder
+        self.writer = Writer(settings) if settings.llm_base_url else None
+        self.llm_outcomes: Counter[str] = Counter()  # written answers accepted, rejected, failed
         self.retriever = HybridRetriever(
             store=store,
             index=SearchIndex(store.all_chunks()),
@@ -123,17 +139,62 @@ class Assistant:
         return index
 
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
-        """Answer `question` (a follow-up is read with the last user turn of `history`)."""
+        """Answer `question` (a follow-up is read with the last user turn of `history`): the
+        extractive answer, or the LLM's when one is configured and its answer passes the check."""
+        answer = self._extractive(question, history, filters)
+        if self.writer is None or answer.refused:
+            return answer
+        try:
+            written = self.writer.write(question, [citation.text for citation in answer.citations])
+        except Exception as error:  # down, slow, 5xx, malformed: the extractive answer stands
+            return self._fallback(answer, f"modèle injoignable ou en erreur ({type(error).__name__})")
+        check = verify(written, [citation.text for citation in answer.citations])
+        if not check.passed:
+            return self._fallback(answer, check.reason)
+        self.llm_outcomes["accepted"] += 1
+        return replace(answer, answer=written, mode="llm")
+
+    def ask_stream(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> tuple[Answer, Iterator[str | Replace]]:
+        """The extractive answer (citations, refusal), and the text to show in pieces as they come:
+        with an LLM, its tokens as it writes them, then a `Replace` by the extractive text if the
+        written answer fails its check or the model fails midway."""
+        answer = self._extractive(question, history, filters)
+        if self.writer is None or answer.refused:
+            return answer, iter(pieces(answer.answer))
+        return answer, self._stream_written(question, answer)
+
+    def _extractive(self, question: str, history: Sequence[Turn], filters: Filters | None) -> Answer:
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
         inputs = {"question": question, "previous": previous, "filters": filters, "index": self.snapshot()}
         return self.chain.invoke(inputs)
 
-    def ask_stream(
-        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
-    ) -> tuple[Answer, Iterator[str]]:
-        """The answer, and its text in pieces to show as they come (the chat and the SSE route)."""
-        answer = self.ask(question, history, filters)
-        return answer, iter(pieces(answer.answer))
+    def _stream_written(self, question: str, answer: Answer) -> Iterator[str | Replace]:
+        assert self.writer is not None
+        passages = [citation.text for citation in answer.citations]
+        written: list[str] = []
+        try:
+            for piece in self.writer.stream(question, passages):
+                written.append(piece)
+                yield piece
+        except Exception as error:
+            self._fallback(answer, f"modèle injoignable ou en erreur ({type(error).__name__})")
+            yield Replace(answer.answer)
+            return
+        check = verify("".join(written), passages)
+        if check.passed:
+            self.llm_outcomes["accepted"] += 1
+        else:
+            self._fallback(answer, check.reason)
+            yield Replace(answer.answer)
+
+    def _fallback(self, answer: Answer, reason: str) -> Answer:
+        """The extractive answer, the written one refused: logged and counted (`/metrics`)."""
+        outcome = "failed" if reason.startswith("modèle") else "rejected"
+        self.llm_outcomes[outcome] += 1
+        logger.warning("réponse rédigée écartée (%s) : %s", outcome, reason)
+        return answer
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Citation]:
         """Retrieval only (no answer, no refusal): the passages best matching `query`, best first."""

@@ -48,6 +48,18 @@ class Settings(BaseSettings):
         "server but not the corpus folder, so an empty local folder never empties the shared index.",
     )
 
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (…/v1) for written answers, checked against the sources; "
+        "unset: extractive answers only (the default, no network).",
+    )
+    llm_model: str = Field("default", description="Model name sent to that endpoint.")
+    llm_api_key: str = Field("", description="Its API key, if it wants one.")
+    llm_timeout: float = Field(
+        20.0, gt=0, description="Seconds to wait for the LLM before answering extractively instead."
+    )
+    llm_max_tokens: int = Field(400, ge=16, le=4000, description="Longest written answer, in tokens.")
+
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")

@@ -1,0 +1,63 @@
+"""The optional written mode: an OpenAI-compatible LLM rewrites the answer from the cited passages.
+
+Off unless `RAG_LLM_BASE_URL` is set (the State's Albert API, vLLM, Ollama, llama.cpp…); then
+`langchain-openai` is imported, not before. The model only ever sees what retrieval found, numbered,
+and the prompt (`data/llm_prompt.txt`); `rag.verifier` checks what it writes before anyone reads
+it, and the assistant falls back to the extractive answer on any failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+PROMPT_FILE = "llm_prompt.txt"
+
+
+def prompt_parts() -> tuple[str, str]:
+    """(system message, user message template) from the prompt file, its comment lines dropped."""
+    text = resources.files("rag.data").joinpath(PROMPT_FILE).read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    system, _, user = body.partition("\n---\n")
+    return system.strip(), user.strip()
+
+
+def numbered(passages: Sequence[str]) -> str:
+    return "\n\n".join(f"[{number}] {passage}" for number, passage in enumerate(passages, start=1))
+
+
+class Writer:
+    """Writes a short French answer from numbered passages with the configured chat model."""
+
+    def __init__(self, settings: Settings) -> None:
+        from langchain_openai import ChatOpenAI
+        from pydantic import SecretStr
+
+        self.model: BaseChatModel = ChatOpenAI(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=SecretStr(settings.llm_api_key or "sans-cle"),  # local servers want none, the client one
+            timeout=settings.llm_timeout,
+            max_retries=0,  # the extractive answer is the retry
+            temperature=0,
+            max_tokens=settings.llm_max_tokens,
+        )
+        self.system, self.user = prompt_parts()
+
+    def messages(self, question: str, passages: Sequence[str]) -> list[tuple[str, str]]:
+        return [("system", self.system), ("human", self.user.format(passages=numbered(passages), question=question))]
+
+    def write(self, question: str, passages: Sequence[str]) -> str:
+        return str(self.model.invoke(self.messages(question, passages)).content)
+
+    def stream(self, question: str, passages: Sequence[str]) -> Iterator[str]:
+        """The answer as the model writes it, piece by piece."""
+        for chunk in self.model.stream(self.messages(question, passages)):
+            if text := str(chunk.content):
+                yield text
