@@ -8,7 +8,7 @@ so follow-ups ("et pour les entreprises du bâtiment ?") are understood.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from app.limits import UPLOAD_LIMIT
 from app.schemas import MAX_QUESTION_CHARS
 from app.ui_render import answer_markdown, outline_html, sources_html
 from rag.answer import pieces
-from rag.assistant import Answer, Assistant, Turn
+from rag.assistant import Assistant, Replace, Turn
 from rag.errors import IndexUnavailable
 
 TITLE = "Assistant Plan Logement Occitanie"
@@ -69,7 +69,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
             yield messages, "", answers, ""
             return
         try:
-            reply: Answer = assistant().ask(question[:MAX_QUESTION_CHARS], _history(messages))
+            reply, stream = assistant().ask_stream(question[:MAX_QUESTION_CHARS], _history(messages))
         except IndexUnavailable as error:
             yield (
                 [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": f"⚠️ {error}"}],
@@ -78,14 +78,28 @@ def build_ui(app: FastAPI) -> gr.Blocks:
                 "",
             )
             return
-        text = answer_markdown(reply) + sources_html(reply)
         messages = [*messages, {"role": "user", "content": question}]
-        answers = [*answers, {"question": question, **asdict(reply)}]
-        words = pieces(text) if len(text) > 400 else [text]
-        step = max(1, len(words) // STREAM_PIECES)
-        for end in range(step, len(words) + step, step):
-            shown = "".join(words[:end])
+        if reply.refused or assistant().writer is None:
+            text = answer_markdown(reply) + sources_html(reply)
+            answers = [*answers, {"question": question, **asdict(reply)}]
+            words = pieces(text) if len(text) > 400 else [text]
+            step = max(1, len(words) // STREAM_PIECES)
+            for end in range(step, len(words) + step, step):
+                yield [*messages, {"role": "assistant", "content": "".join(words[:end])}], "", answers, ""
+            return
+        # Written mode: the model's tokens as they come; replaced by the extractive answer if the
+        # written one fails its check (`Replace`), then the sources.
+        shown, final = "", replace(reply, mode="llm")
+        for piece in stream:
+            if isinstance(piece, Replace):
+                shown, final = piece.text, reply
+            else:
+                shown += piece
             yield [*messages, {"role": "assistant", "content": shown}], "", answers, ""
+        final = replace(final, answer=shown)
+        answers = [*answers, {"question": question, **asdict(final)}]
+        content = answer_markdown(final) + sources_html(final)
+        yield [*messages, {"role": "assistant", "content": content}], "", answers, ""
 
     def rate(data: gr.LikeData, answers: list[dict[str, Any]], comment: str) -> str:
         turn = data.index[0] if isinstance(data.index, (list, tuple)) else data.index

@@ -41,6 +41,7 @@ COLLECTIONS = {"assistant": "plan_logement", "baseline": "tutorial"}
 # The assistant with BM25 alone: the question is never embedded, the deployment choice when
 # throughput matters more than the dense model's share of hit@1 (measured side by side).
 FAST_PROFILE = {"RAG_LEXICAL_WEIGHT": "1"}
+STARTUP_TIMEOUT = 600  # seconds for a server to answer its health check (1000× index included)
 
 
 @dataclass
@@ -91,10 +92,11 @@ def serve(system: str, data_dir: Path, port: int, settings: dict[str, str] | Non
     )
     url = f"http://127.0.0.1:{port}"
     try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
-            if process.poll() is not None:
+            if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                raise RuntimeError(f"{system} server exited:\n{log.read().decode()[-3000:]}")
+                raise RuntimeError(f"{system} server exited or never healthy:\n{log.read().decode()[-3000:]}")
             try:
                 if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
                     break

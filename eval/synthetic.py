@@ -8,10 +8,14 @@ the benchmark; they are never served to users.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
+
+from rag.store import REGISTER_SUFFIX
 
 BATCH = 5000  # under Chroma's max batch size
 
@@ -44,7 +48,30 @@ def replicate(source_dir: Path, collection: str, target_dir: Path, factor: int) 
     if ids:
         target.add(ids=ids, documents=texts, metadatas=metadatas, embeddings=embeddings)
         written += len(ids)
+    _replicate_register(source_dir, collection, target_dir, factor)
     return written
+
+
+def _replicate_register(source_dir: Path, collection: str, target_dir: Path, factor: int) -> None:
+    """The assistant's register of published documents (rag.store), copied with the variants'
+    ids: without it their chunks would be unpublished, invisible. The tutorial's store has none."""
+    name = f"{collection}{REGISTER_SUFFIX}"
+    source = chromadb.PersistentClient(path=str(source_dir))
+    if name not in {existing.name for existing in source.list_collections()}:
+        return
+    rows = source.get_collection(name).get(include=["metadatas"])
+    target = chromadb.PersistentClient(path=str(target_dir)).get_or_create_collection(name, embedding_function=None)
+    for copy in range(factor):
+        ids: list[str] = []
+        metadatas: list[Any] = []  # Chroma's metadata mappings, copied as read
+        for document, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
+            record = dict(meta)
+            if copy:
+                record["ids"] = json.dumps([f"{chunk}-s{copy}" for chunk in json.loads(str(record["ids"]))])
+                record["title"] = f"[variante synthétique {copy}] {record['title']}"
+            ids.append(document if copy == 0 else f"synthetic-{copy:04d}-{document}")
+            metadatas.append(record)
+        target.add(ids=ids, metadatas=metadatas, embeddings=np.ones((len(ids), 1), dtype=np.float32))
 
 
 def _variant(meta: dict[str, Any], copy: int) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from rag.embeddings import load_embeddings
 from rag.errors import IndexUnavailable
 from rag.llm import Writer
 from rag.outline import Outline, build_outlines
-from rag.query import Query
+from rag.query import Query, is_follow_up
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
@@ -141,7 +141,7 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         """Answer `question` (a follow-up is read with the last user turn of `history`): the
         extractive answer, or the LLM's when one is configured and its answer passes the check."""
-        answer = self._extractive(question, history, filters)
+        answer, question = self._extractive(question, history, filters)
         if self.writer is None or answer.refused:
             return answer
         try:
@@ -160,15 +160,31 @@ class Assistant:
         """The extractive answer (citations, refusal), and the text to show in pieces as they come:
         with an LLM, its tokens as it writes them, then a `Replace` by the extractive text if the
         written answer fails its check or the model fails midway."""
-        answer = self._extractive(question, history, filters)
+        answer, question = self._extractive(question, history, filters)
         if self.writer is None or answer.refused:
             return answer, iter(pieces(answer.answer))
         return answer, self._stream_written(question, answer)
 
-    def _extractive(self, question: str, history: Sequence[Turn], filters: Filters | None) -> Answer:
+    def _extractive(self, question: str, history: Sequence[Turn], filters: Filters | None) -> tuple[Answer, str]:
+        """The extractive answer, and the question it answers: a follow-up made standalone by the
+        LLM when one is configured (else read with the previous question's words)."""
+        index = self.snapshot()
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
-        inputs = {"question": question, "previous": previous, "filters": filters, "index": self.snapshot()}
-        return self.chain.invoke(inputs)
+        searched = question
+        if previous and self.writer is not None and is_follow_up(question):
+            if standalone := self._standalone(question, previous):
+                searched, previous = standalone, None
+        inputs = {"question": searched, "previous": previous, "filters": filters, "index": index}
+        return self.chain.invoke(inputs), searched
+
+    def _standalone(self, question: str, previous: str) -> str | None:
+        """The LLM's standalone version of a follow-up, if it keeps the follow-up's words."""
+        assert self.writer is not None
+        try:
+            return self.writer.standalone(question, previous)
+        except Exception as error:  # the extractive reading of the follow-up stands
+            logger.warning("relance non réécrite (%s)", type(error).__name__)
+            return None
 
     def _stream_written(self, question: str, answer: Answer) -> Iterator[str | Replace]:
         assert self.writer is not None

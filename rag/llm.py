@@ -12,17 +12,20 @@ from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from rag.analyzer import analyze
 from rag.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 PROMPT_FILE = "llm_prompt.txt"
+REWRITE_FILE = "llm_rewrite.txt"
+REWRITE_MAX_CHARS = 400  # a standalone question, not an essay
 
 
-def prompt_parts() -> tuple[str, str]:
-    """(system message, user message template) from the prompt file, its comment lines dropped."""
-    text = resources.files("rag.data").joinpath(PROMPT_FILE).read_text(encoding="utf-8")
+def prompt_parts(name: str = PROMPT_FILE) -> tuple[str, str]:
+    """(system message, user message template) from a prompt file, its comment lines dropped."""
+    text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     system, _, user = body.partition("\n---\n")
     return system.strip(), user.strip()
@@ -49,12 +52,22 @@ class Writer:
             max_tokens=settings.llm_max_tokens,
         )
         self.system, self.user = prompt_parts()
+        self.rewrite_system, self.rewrite_user = prompt_parts(REWRITE_FILE)
 
     def messages(self, question: str, passages: Sequence[str]) -> list[tuple[str, str]]:
         return [("system", self.system), ("human", self.user.format(passages=numbered(passages), question=question))]
 
     def write(self, question: str, passages: Sequence[str]) -> str:
         return str(self.model.invoke(self.messages(question, passages)).content)
+
+    def standalone(self, question: str, previous: str) -> str | None:
+        """A follow-up ("et à Montpellier ?") rewritten as a question of its own, or None when the
+        rewrite drops one of the follow-up's own words (then the extractive reading is used)."""
+        message = self.rewrite_user.format(previous=previous, question=question)
+        rewrite = str(self.model.invoke([("system", self.rewrite_system), ("human", message)]).content).strip()
+        rewrite = rewrite.strip("«»\"' \n")[:REWRITE_MAX_CHARS]
+        kept = set(analyze(rewrite))
+        return rewrite if rewrite and all(term in kept for term in analyze(question)) else None
 
     def stream(self, question: str, passages: Sequence[str]) -> Iterator[str]:
         """The answer as the model writes it, piece by piece."""

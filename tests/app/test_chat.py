@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from gradio_client import Client
 
-from tests.conftest import message_text
+from app.ui_render import WRITTEN_NOTE
+from rag.assistant import Assistant
+from rag.settings import Settings
+from tests.conftest import free_port, message_text, start_server, wait_healthy
+from tests.fake_llm import INVENTED, QUESTION, SUPPORTED, Endpoint, serve
 
 
 def test_a_follow_up_in_the_chat_is_read_with_the_previous_question(server: str) -> None:
@@ -18,3 +22,31 @@ def test_a_follow_up_in_the_chat_is_read_with_the_previous_question(server: str)
     finally:
         chat.close()  # its open event stream would hold the server's graceful shutdown
     assert "Accompagner les entreprises de construction à se structurer" in message_text(messages[-1])
+
+
+def test_the_chat_in_written_mode_shows_a_checked_answer_or_the_extractive_one(
+    corpus_settings: Settings, assistant: Assistant
+) -> None:
+    """With an LLM endpoint (tests/fake_llm.py): a supported written answer is shown and marked;
+    one with an invented figure is replaced by the extractive answer."""
+    for base in serve():
+        port = free_port()
+        env = {"RAG_DATA_DIR": str(corpus_settings.data_dir), "RAG_LLM_BASE_URL": base, "RAG_LLM_TIMEOUT": "5"}
+        server = start_server(env, port)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", server)
+            chat = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            try:
+                Endpoint.behaviour = "supported"
+                written, *_ = chat.predict(QUESTION, [], [], api_name="/respond")
+                Endpoint.behaviour = "invented"
+                replaced, *_ = chat.predict(QUESTION, [], [], api_name="/respond")
+            finally:
+                chat.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    assert SUPPORTED in message_text(written[-1]) and WRITTEN_NOTE in message_text(written[-1])
+    shown = message_text(replaced[-1])
+    assert INVENTED not in shown and WRITTEN_NOTE not in shown
+    assert assistant.ask(QUESTION).answer.split("\n")[0] in shown

@@ -1,92 +1,22 @@
-"""The written mode against endpoints that misbehave: a small OpenAI-compatible HTTP server on
-loopback that answers what each test needs (a supported answer, an invented figure, a 500, text
-that is not JSON, nothing in time). Whatever it does, the question gets an answer, extractive when
-the written one cannot be trusted. The real llama.cpp server is in tests/app/test_llm_server.py."""
+"""The written mode against endpoints that misbehave (tests/fake_llm.py): whatever they do, the
+question gets an answer, extractive when the written one cannot be trusted."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag.assistant import Assistant, Replace
+from rag.assistant import Assistant, Replace, Turn
 from rag.settings import Settings
 from tests.conftest import free_port
-
-QUESTION = "Combien de ménages attendent un logement social ?"
-SUPPORTED = "Fin 2021, 107 500 ménages attendaient un logement social, 6 % de plus qu'en 2020 [1]."
-INVENTED = "Fin 2021, 250 000 ménages attendaient un logement social [1]."
-
-
-class Endpoint:
-    """What the fake endpoint does next: "supported", "invented", "500", "not-json" or "slow"."""
-
-    behaviour = "supported"
-    calls = 0
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
-        Endpoint.calls += 1
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        behaviour = Endpoint.behaviour
-        if behaviour == "slow":
-            time.sleep(3)
-        if behaviour == "500":
-            self._send(500, "application/json", b'{"error": {"message": "boom"}}')
-        elif behaviour == "not-json":
-            self._send(200, "application/json", b"<html>proxy error</html>")
-        elif request.get("stream"):
-            text = SUPPORTED if behaviour == "supported" else INVENTED
-            chunks = [text[i : i + 12] for i in range(0, len(text), 12)]
-            body = "".join(f"data: {json.dumps(_chunk(piece))}\n\n" for piece in chunks) + "data: [DONE]\n\n"
-            self._send(200, "text/event-stream", body.encode())
-        else:
-            text = SUPPORTED if behaviour in ("supported", "slow") else INVENTED
-            self._send(200, "application/json", json.dumps(_completion(text)).encode())
-
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _completion(text: str) -> dict[str, object]:
-    message = {"role": "assistant", "content": text}
-    return {
-        "id": "c",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-    }
-
-
-def _chunk(text: str) -> dict[str, object]:
-    return {
-        "id": "c",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
-    }
+from tests.fake_llm import INVENTED, QUESTION, SUPPORTED, Endpoint, serve
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    yield from serve()
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +74,14 @@ def test_streaming_sends_the_tokens_then_replaces_an_answer_that_fails(
     *tokens, last = list(pieces)
     assert "".join(str(token) for token in tokens) == INVENTED  # shown as it came…
     assert last == Replace(assistant.ask(QUESTION).answer)  # …then replaced by the extractive answer
+
+
+def test_a_follow_up_is_rewritten_standalone_when_the_rewrite_keeps_its_words(
+    written: Assistant, assistant: Assistant
+) -> None:
+    Endpoint.behaviour = "invented"  # the written answers fail: the extractive ones show what was searched
+    history = [Turn("user", QUESTION), Turn("assistant", "…")]
+    Endpoint.rewrite = "Combien de ménages attendaient un logement social en 2020 ?"
+    assert written.ask("et en 2020 ?", history).citations == assistant.ask(Endpoint.rewrite).citations
+    Endpoint.rewrite = "Quel est le budget du plan ?"  # "2020" dropped: the rewrite is not used
+    assert written.ask("et en 2020 ?", history) == assistant.ask("et en 2020 ?", history)
