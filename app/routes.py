@@ -11,7 +11,7 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.deps import AssistantDep
-from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut, Responses
+from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut, LiveOut, Responses
 from rag.assistant import Replace, Turn
 from rag.retriever import Filters
 
@@ -69,9 +69,17 @@ def _event(name: str, data: object) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+@router.get("/live", response_model=LiveOut)
+def live() -> LiveOut:
+    """Vivacité : 200 tant que le processus répond, sans toucher à l'index (un orchestrateur ne
+    redémarre pas un serveur parce que Chroma est injoignable ou que l'indexation est en cours)."""
+    return LiveOut(status="ok")
+
+
 @router.get("/health", response_model=HealthOut, responses=UNAVAILABLE)
 def health(assistant: AssistantDep) -> HealthOut:
-    """200 quand l'index répond et contient des documents ; 503 sinon (index vide ou injoignable)."""
+    """Disponibilité : 200 quand l'index répond et contient des documents ; 503 sinon (indexation en
+    cours au démarrage, index vide ou injoignable) : un répartiteur de charge attend."""
     documents, chunks = assistant.health()
     return HealthOut(status="ok", documents=documents, chunks=chunks)
 

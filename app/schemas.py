@@ -101,6 +101,10 @@ class UploadOut(DocumentOut):
     replaced: bool = Field(description="Vrai si un document du même nom a été remplacé.")
 
 
+class LiveOut(BaseModel):
+    status: Literal["ok"]
+
+
 class HealthOut(BaseModel):
     status: Literal["ok"]
     documents: int

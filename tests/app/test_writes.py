@@ -181,6 +181,7 @@ def test_the_port_opens_before_a_large_corpus_is_indexed(tmp_path: Path) -> None
             statuses.append(response.status_code)
             if response.status_code == 503:
                 assert "indexation" in response.json()["detail"]
+                assert httpx.get(f"{base}/api/live", timeout=5).status_code == 200  # alive, not ready
                 question = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent ?"})
                 assert question.status_code == 503 and "indexation" in question.json()["detail"]
             time.sleep(0.2)

@@ -150,6 +150,7 @@ def test_chroma_down_or_frozen_is_a_503_then_service_resumes_without_restart(tmp
             assert down.status_code == 503 and "index injoignable" in down.json()["detail"], route
         asked = httpx.post(f"{base}/api/ask", json=question, timeout=30)
         assert asked.status_code == 503 and "index injoignable" in asked.json()["detail"]
+        assert httpx.get(f"{base}/api/live", timeout=5).status_code == 200  # alive: no restart wanted
 
         chroma = run_chroma(tmp_path / "chroma", chroma_port)  # back, same data: no API restart
         assert httpx.post(f"{base}/api/ask", json=question, timeout=30).status_code == 200
