@@ -94,11 +94,12 @@ class Assistant:
         )
         # Plain lambdas rather than RunnablePassthrough.assign: assign runs its step through a thread
         # pool, a hand-off that cost 0.7 ms of a 4 ms answer (embedding aside) when measured.
-        self.chain: Runnable[Any, Answer] = (
-            RunnableLambda(lambda inputs: {**inputs, "query": self._understand(inputs)})
-            | RunnableLambda(lambda inputs: {**inputs, "documents": self._retrieve(inputs)})
-            | RunnableLambda(self._answer)
+        # With an LLM: a follow-up made standalone first, the answer written last (checked).
+        extractive: Runnable[dict[str, Any], dict[str, Any]] = (
+            RunnableLambda(self._understand) | RunnableLambda(self._retrieve) | RunnableLambda(self._answer)
         )
+        self.extractive = RunnableLambda(self._standalone) | extractive if self.writer else extractive
+        self.chain: Runnable[dict[str, Any], Answer] = self.extractive | RunnableLambda(self._written)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -141,18 +142,7 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         """Answer `question` (a follow-up is read with the last user turn of `history`): the
         extractive answer, or the LLM's when one is configured and its answer passes the check."""
-        answer, question = self._extractive(question, history, filters)
-        if self.writer is None or answer.refused:
-            return answer
-        try:
-            written = self.writer.write(question, [citation.text for citation in answer.citations])
-        except Exception as error:  # down, slow, 5xx, malformed: the extractive answer stands
-            return self._fallback(answer, f"modèle injoignable ou en erreur ({type(error).__name__})")
-        check = verify(written, [citation.text for citation in answer.citations])
-        if not check.passed:
-            return self._fallback(answer, check.reason)
-        self.llm_outcomes["accepted"] += 1
-        return replace(answer, answer=written, mode="llm")
+        return self.chain.invoke(self._inputs(question, history, filters))
 
     def ask_stream(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
@@ -160,31 +150,45 @@ class Assistant:
         """The extractive answer (citations, refusal), and the text to show in pieces as they come:
         with an LLM, its tokens as it writes them, then a `Replace` by the extractive text if the
         written answer fails its check or the model fails midway."""
-        answer, question = self._extractive(question, history, filters)
+        state = self.extractive.invoke(self._inputs(question, history, filters))
+        answer: Answer = state["answer"]
         if self.writer is None or answer.refused:
             return answer, iter(pieces(answer.answer))
-        return answer, self._stream_written(question, answer)
+        return answer, self._stream_written(state["question"], answer)
 
-    def _extractive(self, question: str, history: Sequence[Turn], filters: Filters | None) -> tuple[Answer, str]:
-        """The extractive answer, and the question it answers: a follow-up made standalone by the
-        LLM when one is configured (else read with the previous question's words)."""
-        index = self.snapshot()
+    def _inputs(self, question: str, history: Sequence[Turn], filters: Filters | None) -> dict[str, Any]:
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
-        searched = question
-        if previous and self.writer is not None and is_follow_up(question):
-            if standalone := self._standalone(question, previous):
-                searched, previous = standalone, None
-        inputs = {"question": searched, "previous": previous, "filters": filters, "index": index}
-        return self.chain.invoke(inputs), searched
+        return {"question": question, "previous": previous, "filters": filters, "index": self.snapshot()}
 
-    def _standalone(self, question: str, previous: str) -> str | None:
-        """The LLM's standalone version of a follow-up, if it keeps the follow-up's words."""
+    def _standalone(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A follow-up rewritten standalone by the LLM, searched without the previous question's
+        words; unchanged when it is not a follow-up or the rewrite drops one of its words."""
+        question, previous = inputs["question"], inputs["previous"]
+        if not (previous and is_follow_up(question)):
+            return inputs
         assert self.writer is not None
         try:
-            return self.writer.standalone(question, previous)
+            standalone = self.writer.standalone(question, previous)
         except Exception as error:  # the extractive reading of the follow-up stands
             logger.warning("relance non réécrite (%s)", type(error).__name__)
-            return None
+            return inputs
+        return {**inputs, "question": standalone, "previous": None} if standalone else inputs
+
+    def _written(self, inputs: dict[str, Any]) -> Answer:
+        """The LLM's answer if one is configured and it passes the check, else the extractive one."""
+        answer: Answer = inputs["answer"]
+        if self.writer is None or answer.refused:
+            return answer
+        passages = [citation.text for citation in answer.citations]
+        try:
+            written = self.writer.write(inputs["question"], passages)
+        except Exception as error:  # down, slow, 5xx, malformed: the extractive answer stands
+            return self._fallback(answer, f"modèle injoignable ou en erreur ({type(error).__name__})")
+        check = verify(written, passages)
+        if not check.passed:
+            return self._fallback(answer, check.reason)
+        self.llm_outcomes["accepted"] += 1
+        return replace(answer, answer=written, mode="llm")
 
     def _stream_written(self, question: str, answer: Answer) -> Iterator[str | Replace]:
         assert self.writer is not None
@@ -232,25 +236,28 @@ class Assistant:
         self.store.generation()  # the index server answers (a bounded call)
         return len({chunk.metadata["document"] for chunk in index.chunks.values()}), len(index.chunks)
 
-    def _understand(self, inputs: dict[str, Any]) -> Query:
-        return inputs["index"].understand(inputs["question"], inputs["previous"])
+    def _understand(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {**inputs, "query": inputs["index"].understand(inputs["question"], inputs["previous"])}
 
-    def _retrieve(self, inputs: dict[str, Any]) -> list[LCDocument]:
+    def _retrieve(self, inputs: dict[str, Any]) -> dict[str, Any]:
         query: Query = inputs["query"]
-        return self.retriever.invoke(query.text, understood=query, filters=inputs["filters"], index=inputs["index"])
+        found = self.retriever.invoke(query.text, understood=query, filters=inputs["filters"], index=inputs["index"])
+        return {**inputs, "documents": found}
 
-    def _answer(self, inputs: dict[str, Any]) -> Answer:
+    def _answer(self, inputs: dict[str, Any]) -> dict[str, Any]:
         index: SearchIndex = inputs["index"]
         documents: list[LCDocument] = inputs["documents"]
         levers = [_lever(index, document) for document in documents]
         verdict = judge(inputs["query"], self.evidence(documents, index), index.bm25, self.thresholds)
         if verdict.refused:
-            return Answer(answer=refusal(index.topics), refused=True, citations=[], refusal_reason=verdict.reason)
-        return Answer(
-            answer=compose(documents, levers, inputs["question"]),
-            refused=False,
-            citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
-        )
+            answer = Answer(answer=refusal(index.topics), refused=True, citations=[], refusal_reason=verdict.reason)
+        else:
+            answer = Answer(
+                answer=compose(documents, levers, inputs["question"]),
+                refused=False,
+                citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
+            )
+        return {**inputs, "answer": answer}
 
     def evidence(self, documents: list[LCDocument], index: SearchIndex | None = None) -> Evidence | None:
         """What the refusal step checks: the best passage (its whole lever for a plan row), its

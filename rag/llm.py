@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from importlib import resources
-from typing import TYPE_CHECKING
+
+from langchain_core.runnables import Runnable
 
 from rag.analyzer import analyze
 from rag.settings import Settings
-
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
 
 PROMPT_FILE = "llm_prompt.txt"
 REWRITE_FILE = "llm_rewrite.txt"
@@ -36,13 +34,16 @@ def numbered(passages: Sequence[str]) -> str:
 
 
 class Writer:
-    """Writes a short French answer from numbered passages with the configured chat model."""
+    """Two LangChain chains on the configured chat model: prompt | ChatOpenAI | text, one writing
+    an answer from numbered passages, one making a follow-up standalone."""
 
     def __init__(self, settings: Settings) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
         from langchain_openai import ChatOpenAI
         from pydantic import SecretStr
 
-        self.model: BaseChatModel = ChatOpenAI(
+        model = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
             api_key=SecretStr(settings.llm_api_key or "sans-cle"),  # local servers want none, the client one
@@ -51,26 +52,25 @@ class Writer:
             temperature=0,
             max_tokens=settings.llm_max_tokens,
         )
-        self.system, self.user = prompt_parts()
-        self.rewrite_system, self.rewrite_user = prompt_parts(REWRITE_FILE)
 
-    def messages(self, question: str, passages: Sequence[str]) -> list[tuple[str, str]]:
-        return [("system", self.system), ("human", self.user.format(passages=numbered(passages), question=question))]
+        def chain(prompt_file: str) -> Runnable[dict[str, str], str]:
+            system, user = prompt_parts(prompt_file)
+            return ChatPromptTemplate.from_messages([("system", system), ("human", user)]) | model | StrOutputParser()
+
+        self.answering = chain(PROMPT_FILE)
+        self.rewriting = chain(REWRITE_FILE)
 
     def write(self, question: str, passages: Sequence[str]) -> str:
-        return str(self.model.invoke(self.messages(question, passages)).content)
+        return self.answering.invoke({"question": question, "passages": numbered(passages)})
+
+    def stream(self, question: str, passages: Sequence[str]) -> Iterator[str]:
+        """The answer as the model writes it, piece by piece."""
+        yield from self.answering.stream({"question": question, "passages": numbered(passages)})
 
     def standalone(self, question: str, previous: str) -> str | None:
         """A follow-up ("et à Montpellier ?") rewritten as a question of its own, or None when the
         rewrite drops one of the follow-up's own words (then the extractive reading is used)."""
-        message = self.rewrite_user.format(previous=previous, question=question)
-        rewrite = str(self.model.invoke([("system", self.rewrite_system), ("human", message)]).content).strip()
-        rewrite = rewrite.strip("«»\"' \n")[:REWRITE_MAX_CHARS]
+        rewrite = self.rewriting.invoke({"question": question, "previous": previous})
+        rewrite = rewrite.strip().strip("«»\"' \n")[:REWRITE_MAX_CHARS]
         kept = set(analyze(rewrite))
         return rewrite if rewrite and all(term in kept for term in analyze(question)) else None
-
-    def stream(self, question: str, passages: Sequence[str]) -> Iterator[str]:
-        """The answer as the model writes it, piece by piece."""
-        for chunk in self.model.stream(self.messages(question, passages)):
-            if text := str(chunk.content):
-                yield text
