@@ -86,7 +86,7 @@ class Assistant:
         self.llm_outcomes: Counter[str] = Counter()  # written answers accepted, rejected, failed
         self.retriever = HybridRetriever(
             store=store,
-            index=SearchIndex(store.all_chunks()),
+            index=self._read_index(),
             lexical_weight=settings.lexical_weight,
             dense_spread_floor=settings.dense_spread_floor,
             candidates=settings.candidates,
@@ -113,7 +113,15 @@ class Assistant:
     def reload(self) -> None:
         """Swap in a fresh snapshot of the store (after documents were added or removed)."""
         self._generation = self.store.generation()
-        self.retriever.index = SearchIndex(self.store.all_chunks())
+        self.retriever.index = self._read_index()
+
+    def _read_index(self) -> SearchIndex:
+        """A snapshot of the store; with the chunks' vectors when there are few enough for the
+        dense search to run in memory (`RAG_DENSE_IN_MEMORY_MAX`), else Chroma's index serves it."""
+        chunks = self.store.all_chunks()
+        if len(chunks) > self.settings.dense_in_memory_max:
+            return SearchIndex(chunks)
+        return SearchIndex(chunks, self.store.vectors([chunk.id for chunk in chunks]))
 
     def refresh(self, min_interval: float = 1.0) -> bool:
         """Reload if another process (API worker, `ingest`) changed the shared index; checked at

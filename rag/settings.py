@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     )
     llm_max_tokens: int = Field(400, ge=16, le=4000, description="Longest written answer, in tokens.")
 
+    dense_in_memory_max: int = Field(
+        20_000,
+        ge=0,
+        description="Up to this many passages, the dense search is exact, in memory (faster than a Chroma "
+        "query, 1.5 MB of vectors per 1,000 passages); above, Chroma's HNSW index answers.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")

@@ -25,6 +25,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
@@ -167,6 +168,15 @@ class ChunkStore:
             for id, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=True)
             if meta and id in published.get(str(meta["document"]), ())
         ]
+
+    @reachable
+    def vectors(self, ids: list[str]) -> np.ndarray:
+        """The stored embeddings of `ids`, one row each in that order (read a page at a time)."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), READ_PAGE):
+            page = self._collection.get(ids=ids[start : start + READ_PAGE], include=["embeddings"])
+            found.update(zip(page["ids"], page["embeddings"] if page["embeddings"] is not None else [], strict=True))
+        return np.asarray([found[id] for id in ids], dtype=np.float32).reshape(len(ids), -1)
 
     @reachable
     def documents(self) -> list[DocumentInfo]:

@@ -3,13 +3,14 @@ query embedding when BM25 decides)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from eval.scorer import load_questions
 from rag.assistant import Assistant
 from rag.lexical import BM25Index, QueryTerm
 from rag.query import ContentWord, Query
-from rag.retriever import HybridRetriever, SearchIndex
+from rag.retriever import Filters, HybridRetriever, SearchIndex
 from rag.store import ChunkStore, StoredChunk
 
 
@@ -106,3 +107,30 @@ def test_skipping_the_embedding_never_changes_the_best_lever(
         boosts = assistant.retriever._boosts(query, lexical, assistant.index)
         skipped += assistant.retriever._lexical_decides(lexical, boosts, query, assistant.index)
     assert skipped > 0  # the shortcut is taken on this corpus, so the check above is not vacuous
+
+
+def test_the_dense_search_in_memory_answers_as_chromas_index_does(assistant: Assistant) -> None:
+    """Small indexes are searched in memory (exact), large ones by Chroma's HNSW: on the corpus,
+    both give the same answers and citations, filters included."""
+    through_chroma = Assistant.from_settings(assistant.settings.model_copy(update={"dense_in_memory_max": 0}))
+    assert assistant.index.vectors is not None and through_chroma.index.vectors is None
+    for question in load_questions("dev")[:60]:
+        ours, theirs = (system.ask(question.question, question.history) for system in (assistant, through_chroma))
+        assert (ours.answer, ours.refused) == (theirs.answer, theirs.refused), question.question
+        # The same passages in the same order; cosines equal to float precision (dot product vs distance).
+        assert [(c.text, c.page) for c in ours.citations] == [(c.text, c.page) for c in theirs.citations]
+        assert [c.score for c in ours.citations] == pytest.approx([c.score for c in theirs.citations], abs=2e-4)
+    only = Filters(document="2024-12-20_prefet-occitanie_communique-assises-logement")
+    assert [c.text for c in assistant.search("foncier", 5, only)] == [
+        c.text for c in through_chroma.search("foncier", 5, only)
+    ]
+    assert {citation.document for citation in assistant.search("foncier", 5, only)} == {only.document}
+
+
+def test_the_in_memory_search_ranks_by_cosine_within_the_allowed_chunks() -> None:
+    chunks = [_chunk("a", "un"), _chunk("b", "deux"), _chunk("c", "trois")]
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], dtype=np.float32)
+    index = SearchIndex(chunks, vectors)
+    assert [id for id, _ in index.dense_search([0.0, 1.0], 2)] == ["c", "b"]
+    assert [id for id, _ in index.dense_search([0.0, 1.0], 5, allowed={"a", "b"})] == ["b", "a"]
+    assert index.dense_search([1.0, 0.0], 1)[0] == ("a", pytest.approx(1.0))
