@@ -122,6 +122,8 @@ class SearchIndex:
         some thousands of chunks a product of one matrix is cheaper than Chroma's query (0.4 ms at
         8,600 chunks against 1.5 ms at any size, measured), and it reads this snapshot, not the store."""
         assert self.vectors is not None
+        if not self._order:
+            return []
         scores = self.vectors @ np.asarray(vector, dtype=np.float32)
         if allowed is not None:
             scores[[index for index, id in enumerate(self._order) if id not in allowed]] = -np.inf

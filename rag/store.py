@@ -176,6 +176,8 @@ class ChunkStore:
         for start in range(0, len(ids), READ_PAGE):
             page = self._collection.get(ids=ids[start : start + READ_PAGE], include=["embeddings"])
             found.update(zip(page["ids"], page["embeddings"] if page["embeddings"] is not None else [], strict=True))
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
         return np.asarray([found[id] for id in ids], dtype=np.float32).reshape(len(ids), -1)
 
     @reachable

@@ -10,6 +10,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest import Document, load_document
 from rag import store as store_module
+from rag.assistant import Assistant
 from rag.errors import IndexUnreachable
 from rag.indexer import open_store
 from rag.settings import Settings
@@ -93,3 +94,10 @@ def test_an_index_written_before_the_register_is_published_by_the_next_sync(stor
     report = store.sync_document(document)
     assert report.added == 0 and [info.id for info in store.documents()] == ["nimes"]
     assert len(store.all_chunks()) == len(document.chunks)
+
+
+def test_an_empty_store_gives_an_empty_snapshot(store: ChunkStore, isolated_data_dir: Path) -> None:
+    """A server starting on an empty index (before the corpus is indexed) must start."""
+    assert store.vectors([]).shape == (0, 0)
+    assistant = Assistant(Settings(data_dir=isolated_data_dir), store)
+    assert assistant.index.chunks == {} and assistant.index.dense_search([0.0] * 384, 5) == []
