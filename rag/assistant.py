@@ -23,7 +23,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer import compose, pieces, refusal, section_path
 from rag.embeddings import load_embeddings
-from rag.errors import IndexUnavailable
+from rag.errors import IndexUnavailable, IndexUnreachable
 from rag.llm import Writer
 from rag.outline import Outline, build_outlines
 from rag.query import Query, is_follow_up
@@ -33,7 +33,7 @@ from rag.settings import Settings
 from rag.store import ChunkStore, DocumentInfo, make_client
 from rag.verifier import verify
 
-logger = logging.getLogger("plan_logement.llm")
+logger = logging.getLogger("plan_logement.assistant")
 
 
 @dataclass(frozen=True)
@@ -138,10 +138,17 @@ class Assistant:
     def snapshot(self) -> SearchIndex:
         """The index one request reads from start to end, after picking up another process's
         writes; raises `IndexUnavailable` while start-up indexes the corpus or when nothing is
-        indexed (or `IndexUnreachable`)."""
+        indexed, `IndexUnreachable` when the Chroma server is down and the snapshot alone cannot
+        answer (its vectors are not in memory)."""
         if self.indexing:
             raise IndexUnavailable("indexation des documents en cours (démarrage) : réessayez dans quelques secondes")
-        self.refresh()
+        try:
+            self.refresh()
+        except IndexUnreachable:
+            if self.index.vectors is None:  # Chroma's index serves the dense search: nothing to answer with
+                raise
+            # The whole snapshot is in memory: answer from it (writes and /api/health still say 503).
+            logger.warning("index injoignable : réponses servies depuis l'instantané en mémoire")
         index = self.index
         if not index.chunks:
             raise IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
