@@ -198,10 +198,10 @@ class Assistant:
         try:
             written = self.writer.write(inputs["question"], passages)
         except Exception as error:  # down, slow, 5xx, malformed: the extractive answer stands
-            return self._fallback(answer, f"modèle injoignable ou en erreur ({type(error).__name__})")
+            return self._fallback(answer, "failed", f"modèle injoignable ou en erreur ({type(error).__name__})")
         check = verify(written, passages)
         if not check.passed:
-            return self._fallback(answer, check.reason)
+            return self._fallback(answer, "rejected", check.reason)
         self.llm_outcomes["accepted"] += 1
         return replace(answer, answer=written, mode="llm")
 
@@ -214,19 +214,19 @@ class Assistant:
                 written.append(piece)
                 yield piece
         except Exception as error:
-            self._fallback(answer, f"modèle injoignable ou en erreur ({type(error).__name__})")
+            self._fallback(answer, "failed", f"modèle injoignable ou en erreur ({type(error).__name__})")
             yield Replace(answer.answer)
             return
         check = verify("".join(written), passages)
         if check.passed:
             self.llm_outcomes["accepted"] += 1
         else:
-            self._fallback(answer, check.reason)
+            self._fallback(answer, "rejected", check.reason)
             yield Replace(answer.answer)
 
-    def _fallback(self, answer: Answer, reason: str) -> Answer:
-        """The extractive answer, the written one refused: logged and counted (`/metrics`)."""
-        outcome = "failed" if reason.startswith("modèle") else "rejected"
+    def _fallback(self, answer: Answer, outcome: str, reason: str) -> Answer:
+        """The extractive answer, the written one "rejected" by the verifier or "failed" (endpoint):
+        logged and counted (`/metrics`)."""
         self.llm_outcomes[outcome] += 1
         logger.warning("réponse rédigée écartée (%s) : %s", outcome, reason)
         return answer

