@@ -317,13 +317,24 @@ def _covered(tokens: list[str], index: int, phrase: tuple[str, ...]) -> bool:
 
 
 def find_cues(tokens: list[str], name: str) -> list[tuple[tuple[str, ...], int]]:
-    """Each cue of the data file `name` that occurs in `tokens`, with where it first starts."""
-    found = []
-    for cue in _cues(name):
-        starts = (i for i in range(len(tokens) - len(cue) + 1) if tuple(tokens[i : i + len(cue)]) == cue)
-        if (start := next(starts, None)) is not None:
-            found.append((cue, start))
-    return found
+    """Each cue of the data file `name` that occurs in `tokens`, with where it first starts, in
+    the file's order. Only the cues starting with a token of the question are compared."""
+    first: dict[int, tuple[tuple[str, ...], int]] = {}
+    starting_with = _cues_by_first_word(name)
+    for start, token in enumerate(tokens):
+        for order, cue in starting_with.get(token, ()):
+            if order not in first and tuple(tokens[start : start + len(cue)]) == cue:
+                first[order] = (cue, start)
+    return [first[order] for order in sorted(first)]
+
+
+@lru_cache
+def _cues_by_first_word(name: str) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    """The cues of `name` (with their rank in the file) by their first word."""
+    index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for order, cue in enumerate(_cues(name)):
+        index.setdefault(cue[0], []).append((order, cue))
+    return index
 
 
 @lru_cache
