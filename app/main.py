@@ -15,6 +15,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from app.documents_routes import files_router
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
             assistant.indexing = True
             threading.Thread(target=_reconcile, args=(library,), name="reconcile", daemon=True).start()
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
+        app.state.answer_threads = anyio.CapacityLimiter(settings.answer_thread_count)
         app.state.metrics.registry.register(WrittenAnswers(assistant.llm_outcomes))
         app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.max_feedback_rows)
         yield

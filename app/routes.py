@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
+from typing import Any, TypeVar
 
+import anyio
 from fastapi import APIRouter, Request
-from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
+from fastapi.concurrency import iterate_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.deps import AssistantDep
@@ -15,6 +18,7 @@ from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOu
 from rag.assistant import Replace, Turn
 from rag.retriever import Filters
 
+T = TypeVar("T")
 router = APIRouter(prefix="/api", tags=["assistant"])
 
 ERRORS: Responses = {422: {"model": ErrorOut, "description": "Requête invalide (le message dit pourquoi)."}}
@@ -24,9 +28,15 @@ UNAVAILABLE: Responses = {503: {"model": ErrorOut, "description": "Aucun documen
 @router.post("/ask", response_model=AskResponse, responses={**ERRORS, **UNAVAILABLE})
 async def ask(request: AskRequest, assistant: AssistantDep, http: Request) -> AskResponse:
     """Répond à une question à partir des documents indexés, avec ses sources (ou refuse)."""
-    reply = await run_in_threadpool(assistant.ask, request.question, *_context(request))
+    reply = await _answering(http, assistant.ask, request.question, *_context(request))
     http.state.refusal_reason = reply.refusal_reason  # in the request's log line
     return AskResponse.model_validate(asdict(reply))
+
+
+async def _answering(http: Request, answer: Callable[..., T], *args: Any) -> T:
+    """Run `answer` off the event loop in one of the `RAG_ANSWER_THREADS` threads kept for
+    answers (see the setting: more threads than the cores can run only cost memory)."""
+    return await anyio.to_thread.run_sync(functools.partial(answer, *args), limiter=http.app.state.answer_threads)
 
 
 def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
@@ -47,7 +57,7 @@ async def ask_stream(request: AskRequest, assistant: AssistantDep, http: Request
     """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`.
     Avec un LLM configuré, les morceaux sont ses tokens ; si sa réponse échoue à la vérification, un
     événement `replace` donne la réponse extractive qui la remplace."""
-    reply, text = await run_in_threadpool(assistant.ask_stream, request.question, *_context(request))
+    reply, text = await _answering(http, assistant.ask_stream, request.question, *_context(request))
     http.state.refusal_reason = reply.refusal_reason
     citations = AskResponse.model_validate(asdict(reply)).citations
 
