@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -103,27 +104,40 @@ def synonyms() -> tuple[Synonym, ...]:
     return tuple(table)
 
 
-@lru_cache
-def _synonyms_by_first_stem() -> dict[str, list[tuple[int, Synonym]]]:
-    """The table indexed by the first stem of each trigger: a question is matched in one pass over
-    its words instead of trying every entry at every position (half the time of an answer, measured)."""
-    index: dict[str, list[tuple[int, Synonym]]] = {}
-    for position, synonym in enumerate(synonyms()):
-        if synonym.trigger:
-            index.setdefault(synonym.trigger[0], []).append((position, synonym))
+Phrases = dict[str, list[tuple[int, tuple[str, ...]]]]
+
+
+def phrase_index(phrases: Iterable[tuple[str, ...]]) -> Phrases:
+    """Phrases (with their rank) by their first token: a text is matched in one pass over its
+    tokens instead of trying every phrase at every position (half the time of an answer, measured)."""
+    index: Phrases = {}
+    for rank, phrase in enumerate(phrases):
+        if phrase:
+            index.setdefault(phrase[0], []).append((rank, phrase))
     return index
+
+
+def first_occurrences(tokens: list[str], index: Phrases) -> dict[int, int]:
+    """Rank of each indexed phrase that occurs in `tokens` → where it first starts."""
+    found: dict[int, int] = {}
+    for start, token in enumerate(tokens):
+        for rank, phrase in index.get(token, ()):
+            if rank not in found and tuple(tokens[start : start + len(phrase)]) == phrase:
+                found[rank] = start
+    return found
+
+
+@lru_cache
+def _trigger_index() -> Phrases:
+    return phrase_index(synonym.trigger for synonym in synonyms())
 
 
 def synonym_matches(text: str) -> list[tuple[Synonym, set[str]]]:
     """The synonym entries whose trigger occurs in `text`, each with the stems it covers there,
     in the table's order."""
-    tokens = _trigger_stems(text)
-    found: dict[int, Synonym] = {}
-    for i, token in enumerate(tokens):
-        for position, synonym in _synonyms_by_first_stem().get(token, ()):
-            if tuple(tokens[i : i + len(synonym.trigger)]) == synonym.trigger:
-                found[position] = synonym
-    return [(found[position], set(found[position].trigger)) for position in sorted(found)]
+    table = synonyms()
+    found = first_occurrences(_trigger_stems(text), _trigger_index())
+    return [(table[rank], set(table[rank].trigger)) for rank in sorted(found)]
 
 
 def expand(text: str) -> list[str]:

@@ -246,9 +246,9 @@ def build_graph(bundle: Bundle, smoothing: dict[str, np.ndarray]) -> tuple[onnx.
     return model, g
 
 
-def smoothing(bundle: Bundle, tokenizer: Tokenizer) -> dict[str, np.ndarray]:
-    """SmoothQuant's s per FFN matrix, from the float model's activations on `CALIBRATION`."""
-    model, graph = build_graph(bundle, {})
+def smoothing(bundle: Bundle, model: onnx.ModelProto, graph: Graph, tokenizer: Tokenizer) -> dict[str, np.ndarray]:
+    """SmoothQuant's s per FFN matrix, from the float model's activations on `CALIBRATION` (the
+    FFN inputs are added to `model`'s outputs to read them)."""
     probes = {name: tensor for name, tensor in graph.inputs.items() if name.split(".")[1] in SMOOTHED}
     model.graph.output.extend(
         helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None) for tensor in probes.values()
@@ -287,9 +287,9 @@ def quantise(model: onnx.ModelProto, graph: Graph, target: Path) -> None:
 def latin_first(pieces: list[str], rows: int) -> np.ndarray:
     """An order of the word table's rows: pieces written in Latin script (with digits, punctuation
     and the metaspace) first, then the others, then rows no piece uses; id order within each."""
-    latin = [all(ord(c) < 0x250 or 0x2000 <= ord(c) < 0x2100 or c == META for c in piece) for piece in pieces]
-    ids = np.arange(rows)
-    return np.concatenate([ids[: len(pieces)][latin], ids[: len(pieces)][np.logical_not(latin)], ids[len(pieces) :]])
+    latin = np.array([all(ord(c) < 0x250 or 0x2000 <= ord(c) < 0x2100 or c == META for c in piece) for piece in pieces])
+    ids = np.arange(len(pieces))
+    return np.concatenate([ids[latin], ids[~latin], np.arange(len(pieces), rows)])
 
 
 def write_vocabulary(bundle: Bundle, order: np.ndarray, folder: Path) -> None:
@@ -320,11 +320,10 @@ def build(folder: Path) -> None:
         order = latin_first(bundle.pieces, len(bundle.tensors["emb.word"]))
         write_vocabulary(bundle, order, work)
         np.save(work / WORDS, bundle.tensors["emb.word"][order])
-        onnx.save(build_graph(bundle, {})[0], work / PASSAGE_MODEL_FILE)
-        quantise(
-            *build_graph(bundle, smoothing(bundle, Tokenizer(work / VOCABULARY, work / NORMALISATION))),
-            work / MODEL_FILE,
-        )
+        float_model, float_graph = build_graph(bundle, {})
+        onnx.save(float_model, work / PASSAGE_MODEL_FILE)
+        tokenizer = Tokenizer(work / VOCABULARY, work / NORMALISATION)
+        quantise(*build_graph(bundle, smoothing(bundle, float_model, float_graph, tokenizer)), work / MODEL_FILE)
         folder.mkdir(exist_ok=True)
         for name in (
             VOCABULARY,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +46,15 @@ def _return_free_memory() -> None:
     """Hand the allocator's free memory back to the system (glibc's malloc_trim; elsewhere
     nothing). glibc keeps what a closed float session freed: a server that indexed its corpus at
     start-up held 70 MB more than one that did not, for good (measured: 420 against 351 MB)."""
+    if (trim := _malloc_trim()) is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, looked up once (finding the C library runs `ldconfig`)."""
     name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
 
 
 class MissingModel(FileNotFoundError):

@@ -13,7 +13,18 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.analyzer import data_lines, expand, fold, stem, stop_words, synonym_matches, words
+from rag.analyzer import (
+    Phrases,
+    data_lines,
+    expand,
+    first_occurrences,
+    fold,
+    phrase_index,
+    stem,
+    stop_words,
+    synonym_matches,
+    words,
+)
 from rag.lexical import QueryTerm
 
 SYNONYM_WEIGHT = 0.6  # synonyms, acronym definitions and typo corrections
@@ -318,23 +329,15 @@ def _covered(tokens: list[str], index: int, phrase: tuple[str, ...]) -> bool:
 
 def find_cues(tokens: list[str], name: str) -> list[tuple[tuple[str, ...], int]]:
     """Each cue of the data file `name` that occurs in `tokens`, with where it first starts, in
-    the file's order. Only the cues starting with a token of the question are compared."""
-    first: dict[int, tuple[tuple[str, ...], int]] = {}
-    starting_with = _cues_by_first_word(name)
-    for start, token in enumerate(tokens):
-        for order, cue in starting_with.get(token, ()):
-            if order not in first and tuple(tokens[start : start + len(cue)]) == cue:
-                first[order] = (cue, start)
-    return [first[order] for order in sorted(first)]
+    the file's order."""
+    cues = _cues(name)
+    found = first_occurrences(tokens, _cue_index(name))
+    return [(cues[rank], start) for rank, start in sorted(found.items())]
 
 
 @lru_cache
-def _cues_by_first_word(name: str) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
-    """The cues of `name` (with their rank in the file) by their first word."""
-    index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-    for order, cue in enumerate(_cues(name)):
-        index.setdefault(cue[0], []).append((order, cue))
-    return index
+def _cue_index(name: str) -> Phrases:
+    return phrase_index(_cues(name))
 
 
 @lru_cache
