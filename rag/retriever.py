@@ -251,8 +251,12 @@ class HybridRetriever(BaseRetriever):
         index: SearchIndex | None = None,
     ) -> list[LCDocument]:
         index = index or self.index
-        understood = understood or index.understand(query)
-        return [to_document(hit) for hit in self.search(understood, filters=filters, index=index)]
+        return self.documents(understood or index.understand(query), filters, index)
+
+    def documents(self, query: Query, filters: Filters | None, index: SearchIndex) -> list[LCDocument]:
+        """The best hits as LangChain documents, without `invoke`'s callback run (the assistant's
+        answer path; `invoke` stays for LangChain chains)."""
+        return [to_document(hit) for hit in self.search(query, filters=filters, index=index)]
 
 
 def _rank(hit: Hit) -> tuple[float, int, str, str]:
