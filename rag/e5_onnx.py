@@ -87,6 +87,7 @@ class OnnxE5:
         with np.load(paths[3]) as vocabulary:
             self._rows = vocabulary["rows"]  # token id → row of `_words` (rag.e5_build.latin_first)
         self._dimension = int(self._session.get_outputs()[0].shape[-1])
+        _return_free_memory()
 
     def _open(self, model: Path) -> ort.InferenceSession:
         options = ort.SessionOptions()
