@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 
@@ -150,7 +149,8 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         """Answer `question` (a follow-up is read with the last user turn of `history`): the
         extractive answer, or the LLM's when one is configured and its answer passes the check."""
-        return self._written(self._extract(self._inputs(question, history, filters)))
+        searched, answer = self._extract(question, history, filters)
+        return self._written(searched, answer)
 
     def ask_stream(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
@@ -158,46 +158,42 @@ class Assistant:
         """The extractive answer (citations, refusal), and the text to show in pieces as they come:
         with an LLM, its tokens as it writes them, then a `Replace` by the extractive text if the
         written answer fails its check or the model fails midway."""
-        state = self._extract(self._inputs(question, history, filters))
-        answer: Answer = state["answer"]
+        searched, answer = self._extract(question, history, filters)
         if self.writer is None or answer.refused:
             return answer, iter(pieces(answer.answer))
-        return answer, self._stream_written(state["question"], answer)
+        return answer, self._stream_written(searched, answer)
 
-    def _inputs(self, question: str, history: Sequence[Turn], filters: Filters | None) -> dict[str, Any]:
+    def _extract(self, question: str, history: Sequence[Turn], filters: Filters | None) -> tuple[str, Answer]:
+        """The question as searched (with an LLM, a follow-up made standalone) and its extractive
+        answer, all from one snapshot. Plain calls, not a LangChain RunnableSequence: its machinery
+        (config, callbacks, a signature inspection per step) cost 0.87 ms per answer, as much as the
+        steps themselves (0.9 ms, embedding aside), and all of it held the GIL (measured)."""
+        index = self.snapshot()
         previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
-        return {"question": question, "previous": previous, "filters": filters, "index": self.snapshot()}
+        if self.writer and previous and is_follow_up(question):
+            question, previous = self._standalone(question, previous)
+        query = index.understand(question, previous)
+        documents = self.retriever.documents(query, filters, index)
+        return question, self._answer(question, query, documents, index)
 
-    def _extract(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """The extractive answer: plain calls, not a LangChain RunnableSequence. Its machinery
-        (config, callbacks, a signature inspection per step) cost 0.87 ms per answer, as much as
-        the steps themselves (0.9 ms, embedding aside), and all of it held the GIL (measured)."""
-        if self.writer:
-            inputs = self._standalone(inputs)
-        return self._answer(self._retrieve(self._understand(inputs)))
-
-    def _standalone(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """A follow-up rewritten standalone by the LLM, searched without the previous question's
-        words; unchanged when it is not a follow-up or the rewrite drops one of its words."""
-        question, previous = inputs["question"], inputs["previous"]
-        if not (previous and is_follow_up(question)):
-            return inputs
+    def _standalone(self, question: str, previous: str) -> tuple[str, str | None]:
+        """A follow-up rewritten standalone by the LLM, then searched without the previous
+        question's words; unchanged when the rewrite fails or drops one of its words."""
         assert self.writer is not None
         try:
             standalone = self.writer.standalone(question, previous)
         except Exception as error:  # the extractive reading of the follow-up stands
             logger.warning("relance non réécrite (%s)", type(error).__name__)
-            return inputs
-        return {**inputs, "question": standalone, "previous": None} if standalone else inputs
+            return question, previous
+        return (standalone, None) if standalone else (question, previous)
 
-    def _written(self, inputs: dict[str, Any]) -> Answer:
+    def _written(self, question: str, answer: Answer) -> Answer:
         """The LLM's answer if one is configured and it passes the check, else the extractive one."""
-        answer: Answer = inputs["answer"]
         if self.writer is None or answer.refused:
             return answer
         passages = [citation.text for citation in answer.citations]
         try:
-            written = self.writer.write(inputs["question"], passages)
+            written = self.writer.write(question, passages)
         except Exception as error:  # down, slow, 5xx, malformed: the extractive answer stands
             return self._fallback(answer, "failed", f"modèle injoignable ou en erreur ({type(error).__name__})")
         check = verify(written, passages)
@@ -252,28 +248,17 @@ class Assistant:
         self.store.generation()  # the index server answers (a bounded call)
         return len({chunk.metadata["document"] for chunk in index.chunks.values()}), len(index.chunks)
 
-    def _understand(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        return {**inputs, "query": inputs["index"].understand(inputs["question"], inputs["previous"])}
-
-    def _retrieve(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        query: Query = inputs["query"]
-        found = self.retriever.documents(query, inputs["filters"], inputs["index"])
-        return {**inputs, "documents": found}
-
-    def _answer(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        index: SearchIndex = inputs["index"]
-        documents: list[LCDocument] = inputs["documents"]
+    def _answer(self, question: str, query: Query, documents: list[LCDocument], index: SearchIndex) -> Answer:
+        """The refusal check, then the French answer citing each retrieved passage's lever."""
         levers = [_lever(index, document) for document in documents]
-        verdict = judge(inputs["query"], self.evidence(documents, index), index.bm25, self.thresholds)
+        verdict = judge(query, self.evidence(documents, index), index.bm25, self.thresholds)
         if verdict.refused:
-            answer = Answer(answer=refusal(index.topics), refused=True, citations=[], refusal_reason=verdict.reason)
-        else:
-            answer = Answer(
-                answer=compose(documents, levers, inputs["question"]),
-                refused=False,
-                citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
-            )
-        return {**inputs, "answer": answer}
+            return Answer(answer=refusal(index.topics), refused=True, citations=[], refusal_reason=verdict.reason)
+        return Answer(
+            answer=compose(documents, levers, question),
+            refused=False,
+            citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
+        )
 
     def evidence(self, documents: list[LCDocument], index: SearchIndex | None = None) -> Evidence | None:
         """What the refusal step checks: the best passage (its whole lever for a plan row), its
