@@ -9,6 +9,6 @@ Nothing here touches the store or the model: `ingest` turns files into plain `Ch
 
 from ingest.chunk import Chunk, Document
 from ingest.errors import DocumentRejected
-from ingest.loader import SUPPORTED_SUFFIXES, load_document
+from ingest.loader import SUPPORTED_SUFFIXES, load_document, parser_version
 
-__all__ = ["Chunk", "Document", "DocumentRejected", "SUPPORTED_SUFFIXES", "load_document"]
+__all__ = ["Chunk", "Document", "DocumentRejected", "SUPPORTED_SUFFIXES", "load_document", "parser_version"]

@@ -112,3 +112,4 @@ class Document:
     filename: str
     sha256: str
     chunks: tuple[Chunk, ...]
+    parser: str  # `ingest.parser_version()` of the code that cut it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from importlib.metadata import version
 from pathlib import Path
 
 from ingest.blocks import Block
@@ -14,6 +16,16 @@ from ingest.pdf_reader import read_pdf
 
 SUPPORTED_SUFFIXES = (".pdf", ".md", ".markdown")
 MAX_PASSAGES = 5_000  # per document: the ingestion budget (embedding is the cost)
+
+
+@functools.cache
+def parser_version() -> str:
+    """A fingerprint of how files are cut into passages: this package's code and pypdf's version.
+    A file indexed under another fingerprint is read again, since its passages may differ."""
+    digest = hashlib.sha256(version("pypdf").encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def load_document(path: Path, data: bytes | None = None) -> Document:
@@ -50,6 +62,7 @@ def load_document(path: Path, data: bytes | None = None) -> Document:
         filename=filename,
         sha256=hashlib.sha256(data).hexdigest(),
         chunks=tuple(chunks),
+        parser=parser_version(),
     )
 
 

@@ -1,8 +1,9 @@
 """Index a folder of documents into the store: the `ingest` command.
 
 Every file is parsed before anything is written, so one unreadable file aborts the run with
-a clear message and the index keeps serving what it had. Unchanged documents cost nothing
-(chunk ids are content hashes); changed ones are replaced; removed files disappear.
+a clear message and the index keeps serving what it had. Unchanged documents cost nothing: a
+file whose bytes and parser match its published record is not read again, and chunk ids are
+content hashes; changed ones are replaced; removed files disappear.
 
     ingest corpus/        # or: python -m rag.indexer corpus/
 """
@@ -10,17 +11,19 @@ a clear message and the index keeps serving what it had. Unchanged documents cos
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document
+from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document, parser_version
 from rag.embeddings import load_embeddings
 from rag.settings import Settings, get_settings
-from rag.store import ChunkStore, make_client
+from rag.store import ChunkStore, DocumentInfo, make_client
 
 logger = logging.getLogger("plan_logement.indexer")
 
@@ -54,7 +57,9 @@ def index_folder(
     started = time.perf_counter()
     if not folder.is_dir():
         raise DocumentRejected(str(folder), "dossier introuvable")
-    documents = _load_all(source_files(folder), strict)
+    paths = source_files(folder)
+    unchanged = _unchanged(paths, store.documents())
+    documents = _load_all([path for path in paths if path not in unchanged], strict)
     ids = [document.id for document in documents]
     if clash := sorted({id for id in ids if ids.count(id) > 1}):
         if strict:
@@ -62,21 +67,43 @@ def index_folder(
             raise DocumentRejected(str(folder), message)
         documents = _newest_per_id(folder, documents)
     added = removed = 0
-    for number, document in enumerate(documents, start=1):
-        report = store.sync_document(document)
-        added, removed = added + report.added, removed + report.removed
+    entries: list[Document | DocumentInfo] = sorted([*documents, *unchanged.values()], key=lambda e: e.filename)
+    for number, entry in enumerate(entries, start=1):
+        if isinstance(entry, Document):
+            report = store.sync_document(entry)
+            added, removed = added + report.added, removed + report.removed
+            line = f"{len(entry.chunks)} passages ({report.added} ajoutés, {report.removed} retirés)"
+        else:
+            line = f"{entry.chunks} passages (fichier inchangé)"
         if progress:
-            progress(
-                f"[{number}/{len(documents)}] {document.filename} : {len(document.chunks)} passages "
-                f"({report.added} ajoutés, {report.removed} retirés)"
-            )
-    kept = {document.id for document in documents}
+            progress(f"[{number}/{len(entries)}] {entry.filename} : {line}")
+    kept = {entry.id for entry in entries}
     for info in store.documents():
         if info.id not in kept:
             removed += store.remove_document(info.id)
     removed += store.prune()  # what failed or interrupted writes left, never published
-    chunks = sum(len(document.chunks) for document in documents)
-    return IndexReport(len(documents), chunks, added, removed, time.perf_counter() - started)
+    chunks = sum(len(entry.chunks) if isinstance(entry, Document) else entry.chunks for entry in entries)
+    return IndexReport(len(entries), chunks, added, removed, time.perf_counter() - started)
+
+
+def _unchanged(paths: list[Path], published: list[DocumentInfo]) -> dict[Path, DocumentInfo]:
+    """The files that need no reading: same name, same bytes (SHA-256) and same parser as their
+    published record. A restart then costs a hash per file, not a parse (pypdf is not even
+    imported). A name two files share (a replace a crash cut short) is always read: the newer wins."""
+    records = {info.id: info for info in published}
+    names = Counter(path.stem for path in paths)
+    found = {}
+    for path in paths:
+        info = records.get(path.stem)
+        if info is None or names[path.stem] > 1 or info.filename != path.name or info.parser != parser_version():
+            continue
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue  # read again: `load_document` says what is wrong
+        if digest == info.sha256:
+            found[path] = info
+    return found
 
 
 def _load_all(paths: list[Path], strict: bool) -> list[Document]:

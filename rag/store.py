@@ -76,6 +76,7 @@ class DocumentInfo:
     filename: str
     sha256: str
     chunks: int
+    parser: str = ""  # the `ingest.parser_version()` that cut it ("" in an index written before it was kept)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class ChunkStore:
                 filename=str(meta["filename"]),
                 sha256=str(meta["sha256"]),
                 chunks=len(json.loads(str(meta["ids"]))),
+                parser=str(meta.get("parser", "")),
             )
             for id, meta in self._records().items()
         ]
@@ -232,6 +234,7 @@ class ChunkStore:
             "title": document.title,
             "filename": document.filename,
             "sha256": document.sha256,
+            "parser": document.parser,
             "ids": json.dumps(sorted(wanted)),
         }
         published = self._register.get(ids=[document.id], include=["metadatas"])["metadatas"] or []

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import DocumentRejected
+import rag.indexer
+from ingest import Document, DocumentRejected
 from rag.indexer import index_folder, main, open_store
 from rag.settings import Settings
 from tests.conftest import DATA
@@ -32,6 +33,34 @@ def test_reindexing_unchanged_documents_changes_nothing(folder: Path, isolated_d
     assert first.added == first.chunks == len(ids) and first.removed == 0
     assert (second.added, second.removed) == (0, 0)
     assert {chunk.id for chunk in store.all_chunks()} == ids
+
+
+def test_a_restart_reads_only_the_files_that_changed(
+    folder: Path, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(Settings(data_dir=isolated_data_dir))
+    first = index_folder(folder, store)
+    read: list[str] = []
+    real_load = rag.indexer.load_document
+
+    def recording_load(path: Path) -> Document:
+        read.append(path.name)
+        return real_load(path)
+
+    monkeypatch.setattr(rag.indexer, "load_document", recording_load)
+    lines: list[str] = []
+    second = index_folder(folder, store, progress=lines.append)
+    assert read == [] and (second.documents, second.chunks) == (first.documents, first.chunks)
+    assert all("fichier inchangé" in line for line in lines)
+    (folder / "nimes.md").write_text("# Habitat à Nîmes\n\nUn seul paragraphe, réécrit.\n", encoding="utf-8")
+    index_folder(folder, store)
+    assert read == ["nimes.md"]
+    assert [chunk.text for chunk in store.all_chunks("nimes")] == ["Un seul paragraphe, réécrit."]
+    # Another version of the parser (code or pypdf) reads every file again.
+    monkeypatch.setattr(rag.indexer, "parser_version", lambda: "une autre version")
+    read.clear()
+    index_folder(folder, store)
+    assert sorted(read) == ["communique.md", "nimes.md"]
 
 
 def test_changed_document_replaces_its_chunks_and_removed_one_disappears(folder: Path, isolated_data_dir: Path) -> None:
