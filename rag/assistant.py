@@ -253,7 +253,8 @@ class Assistant:
         levers = [_lever(index, document) for document in documents]
         verdict = judge(query, self.evidence(documents, index), index.bm25, self.thresholds)
         if verdict.refused:
-            return Answer(answer=refusal(index.topics), refused=True, citations=[], refusal_reason=verdict.reason)
+            nearest = [str(document.metadata["title"]) for document in documents]
+            return Answer(answer=refusal(index.topics, nearest), refused=True, refusal_reason=verdict.reason)
         return Answer(
             answer=compose(documents, levers, question),
             refused=False,
