@@ -58,7 +58,8 @@ def index_folder(
     if not folder.is_dir():
         raise DocumentRejected(str(folder), "dossier introuvable")
     paths = source_files(folder)
-    unchanged = _unchanged(paths, store.documents())
+    published = store.documents()
+    unchanged = _unchanged(paths, published)
     documents = _load_all([path for path in paths if path not in unchanged], strict)
     ids = [document.id for document in documents]
     if clash := sorted({id for id in ids if ids.count(id) > 1}):
@@ -78,7 +79,7 @@ def index_folder(
         if progress:
             progress(f"[{number}/{len(entries)}] {entry.filename} : {line}")
     kept = {entry.id for entry in entries}
-    for info in store.documents():
+    for info in published:  # syncing only writes kept documents: the register read above still holds
         if info.id not in kept:
             removed += store.remove_document(info.id)
     removed += store.prune()  # what failed or interrupted writes left, never published
