@@ -93,10 +93,12 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=1000, description="Texte recherché.")],
     k: Annotated[int, Query(ge=1, le=MAX_K, description="Nombre de passages.")] = 5,
     document: Annotated[str | None, Query(max_length=200, description="Identifiant de document.")] = None,
-    axis: Annotated[str | None, Query(max_length=300, description="Axe du plan, tel qu'écrit (« III. … »).")] = None,
+    axis: Annotated[
+        str | None, Query(max_length=300, description="Partie de premier niveau, titre tel qu'écrit (« III. … »).")
+    ] = None,
 ) -> list[CitationOut]:
     """Recherche seule (sans réponse ni refus), avec filtres par document et par axe."""
-    hits = assistant.search(q, k, Filters(document=document, axis=axis))
+    hits = assistant.search(q, k, Filters(document=document, part=axis))
     return [CitationOut.model_validate(hit, from_attributes=True) for hit in hits]
 
 

@@ -41,7 +41,7 @@ async def _answering(http: Request, answer: Callable[..., T], *args: Any) -> T:
 
 def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
     history = [Turn(turn.role, turn.content) for turn in request.history]
-    return history, Filters(**request.filters.model_dump()) if request.filters else None
+    return history, Filters(document=request.filters.document, part=request.filters.axis) if request.filters else None
 
 
 @router.post(

@@ -23,12 +23,14 @@ class Turn(BaseModel):
 
 
 class AskFilters(BaseModel):
-    """Restrict the answer to one document and/or one axis of the plan."""
+    """Restrict the answer to one document and/or one top-level part of a document."""
 
     model_config = ConfigDict(extra="forbid")
 
     document: str | None = Field(None, max_length=200, description="Identifiant de document.")
-    axis: str | None = Field(None, max_length=300, description="Axe du plan, tel qu'écrit (« III. … »).")
+    axis: str | None = Field(
+        None, max_length=300, description="Partie de premier niveau d'un document, titre tel qu'écrit (« III. … »)."
+    )
 
 
 class AskRequest(BaseModel):
@@ -67,13 +69,15 @@ class CitationOut(BaseModel):
     document: str = Field(description="Identifiant du document (nom du fichier sans extension).")
     title: str
     page: int
-    section: str = Field(description="Axe › sous-axe (› enjeu) pour le plan, titre de section sinon.")
+    section: str = Field(
+        description="Titres des parties au-dessus du passage (« III. … › A - … »), et sa légende de tableau."
+    )
     score: float
     kind: str = Field(
-        description="enjeu, action, figure, paragraph ; ou, pour une question sur une partie entière : "
-        "document, axis, sub_axis, section (le passage liste alors ses parties)."
+        description="paragraph, list, row (ligne de tableau), item (élément d'une ligne), figure (chiffre clé) ; "
+        "ou, pour une question sur une partie entière : document, section (le passage liste alors ses parties)."
     )
-    lever: str = Field(description="L'enjeu (levier) auquel le passage appartient, s'il y en a un.")
+    lever: str = Field(description="La ligne de tableau ou la liste à laquelle le passage appartient, s'il y en a une.")
 
 
 class AskResponse(BaseModel):

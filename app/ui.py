@@ -149,7 +149,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
             )
             thanks = gr.Markdown(elem_id="thanks")
             clear = gr.Button("Nouvelle conversation", variant="secondary")
-        with gr.Tab("Parcourir le plan", elem_id="outline-tab"):
+        with gr.Tab("Parcourir les documents", elem_id="outline-tab"):
             plan = gr.HTML(elem_id="outline")
 
         outputs = [chatbot, question, answers, thanks]

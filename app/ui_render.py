@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from rag.assistant import Answer, Citation
-from rag.outline import Outline
+from rag.outline import Outline, Section
 
 
 def pdf_link(citation: Citation) -> str:
@@ -17,7 +17,7 @@ def pdf_link(citation: Citation) -> str:
 
 
 def source_card(number: int, citation: Citation) -> str:
-    """One source: title, page, axis › sub-axis (› lever), the passage, a link to the PDF page."""
+    """One source: title, page, the headings above the passage, the passage, a link to the PDF page."""
     where = f"<div class='where'>{escape(citation.section)}</div>" if citation.section else ""
     passage = escape(citation.text).replace("\n", "<br>")
     link = (
@@ -62,17 +62,22 @@ def outline_html(outlines: list[Outline]) -> str:
                 f"<li>{escape(f.text)} <span class='page'>(p. {f.page})</span></li>" for f in outline.figures
             )
             parts.append(f"<details open><summary>Chiffres clés</summary><ul>{figures}</ul></details>")
-        for axis in outline.axes:
-            parts.append(f"<details open><summary class='axis'>{escape(axis.title)}</summary>")
-            for sub in axis.sub_axes:
-                parts.append(f"<details><summary class='sub-axis'>{escape(sub.title)}</summary><ul>")
-                for lever in sub.levers:
-                    actions = "".join(f"<li>{escape(action)}</li>" for action in lever.actions)
-                    parts.append(
-                        f"<li class='lever'><strong>{escape(lever.enjeu)}</strong> "
-                        f"<span class='page'>(p. {lever.page})</span><ul>{actions}</ul></li>"
-                    )
-                parts.append("</ul></details>")
-            parts.append("</details>")
+        parts += [_section_html(section, depth=0) for section in outline.sections]
         parts.append("</section>")
-    return "".join(parts) or "<p>Aucun plan indexé.</p>"
+    return "".join(parts) or "<p>Aucun document indexé.</p>"
+
+
+def _section_html(section: Section, depth: int) -> str:
+    """A section, open at the top level, with its rows (and their items) and its sub-sections."""
+    opened = " open" if depth == 0 else ""
+    rows = "".join(
+        f"<li class='lever'><strong>{escape(row.label)}</strong> <span class='page'>(p. {row.page})</span>"
+        f"<ul>{''.join(f'<li>{escape(item)}</li>' for item in row.items)}</ul></li>"
+        for row in section.rows
+    )
+    children = "".join(_section_html(child, depth + 1) for child in section.children)
+    return (
+        f"<details{opened}><summary class='level-{depth + 1}'>{escape(section.title)} "
+        f"<span class='page'>(p. {section.page})</span></summary>"
+        f"{f'<ul>{rows}</ul>' if rows else ''}{children}</details>"
+    )

@@ -4,7 +4,8 @@
     python -m eval.scorer --split gated --gate  # test and held_out against eval/thresholds.json; exit 1 below
 
 A question names its `evidence`: a phrase the cited passage must contain (compared without
-accents, case or whitespace). Metrics: hit@1, hit@3, MRR, citation tightness (the evidence
+accents, case or whitespace), or for a table value a list of phrases the same passage must all
+contain (the row's first cell and the value). Metrics: hit@1, hit@3, MRR, citation tightness (the evidence
 within the first 600 characters of the citation holding it), evidence present in the answer,
 refusal accuracy (questions that must be refused), false refusals (answerable ones refused),
 structure completeness (a question about a part of a document, answered with every sub-part
@@ -14,7 +15,14 @@ latency p50/p95. Reported per split, per category and per author, with the misse
 Splits: `dev` and `test` (the first authors, whose vocabulary earlier rules were fitted to), and
 the blind sets of `questions/blind/`, one file per author who never saw the system: `tuning` (the
 authors rules may be tuned on) and `held_out` (only scored: the figure that counts), as listed in
-`questions/blind/authors.json`. The gate checks `test` and `held_out`.
+`questions/blind/authors.json`. These four ask about the two documents of `corpus/`.
+
+`docs_tuning` and `docs_held_out` ask about documents of other kinds and layouts (`documents/`:
+a PLH, a departmental plan, a deliberation, a circular, a landlord's report, a Markdown note), each
+written by one blind author and asked about by another (`questions/documents/<document>.jsonl`).
+They are scored on an index holding the corpus and all those documents, as staff would upload
+them. Rules may be tuned on the documents of `documents/roles.json`'s "tuning" list; the others
+are held out: their misses are never printed. The gate checks `test`, `held_out` and `docs_held_out`.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +47,11 @@ from rag.settings import Settings
 EVAL_DIR = Path(__file__).resolve().parent
 QUESTIONS_DIR = EVAL_DIR / "questions"
 BLIND_DIR = QUESTIONS_DIR / "blind"
-SPLITS = ("dev", "test", "tuning", "held_out")
+DOCUMENTS_DIR = EVAL_DIR / "documents"
+DOCUMENT_QUESTIONS = QUESTIONS_DIR / "documents"
+SPLITS = ("dev", "test", "tuning", "held_out", "docs_tuning", "docs_held_out")
+DOCUMENT_SPLITS = ("docs_tuning", "docs_held_out")
+UNREAD = ("held_out", "docs_held_out")  # splits whose misses are never printed
 RESULTS_DIR = EVAL_DIR / "results"
 THRESHOLDS = EVAL_DIR / "thresholds.json"
 CORPUS = EVAL_DIR.parent / "corpus"
@@ -53,11 +65,19 @@ class Question:
     id: str
     question: str
     category: str
-    evidence: str | None
+    evidence: str | tuple[str, ...] | None
     history: tuple[Turn, ...] = ()
     author: str = ""
     parts: tuple[str, ...] = ()  # sub-parts a structure answer must name
     definition: str = ""  # the expansion an answer about an acronym must spell out
+    document: str = ""
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """The phrases the citation must hold (one, or a table row's label and value)."""
+        if self.evidence is None:
+            return ()
+        return (self.evidence,) if isinstance(self.evidence, str) else self.evidence
 
     @property
     def must_refuse(self) -> bool:
@@ -115,6 +135,12 @@ class Report:
             groups[outcome.question.category].append(outcome)
         return {category: self.metrics(items) for category, items in sorted(groups.items())}
 
+    def by_document(self) -> dict[str, dict[str, float]]:
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in self.outcomes:
+            groups[outcome.question.document or "?"].append(outcome)
+        return {document: self.metrics(items) for document, items in sorted(groups.items())}
+
     def by_author(self) -> dict[str, dict[str, float]]:
         groups: dict[str, list[Outcome]] = defaultdict(list)
         for outcome in self.outcomes:
@@ -160,10 +186,20 @@ def blind_authors() -> dict[str, list[str]]:
     return {role: list(roles[role]) for role in ("tuning", "held_out")}
 
 
+def document_roles() -> dict[str, list[str]]:
+    """The evaluation documents by role: `tuning` (rules may be fitted to them) and `held_out` (never)."""
+    roles = json.loads((DOCUMENTS_DIR / "roles.json").read_text(encoding="utf-8"))
+    return {role: list(roles[role]) for role in ("tuning", "held_out")}
+
+
 def load_questions(split: str) -> list[Question]:
-    """The questions of `split`: a file of `questions/`, or the blind authors of a role."""
+    """The questions of `split`: a file of `questions/`, the blind authors of a role, or the
+    questions about the evaluation documents of a role."""
     if split in ("tuning", "held_out"):
         paths = [BLIND_DIR / f"{author}.jsonl" for author in blind_authors()[split]]
+    elif split in DOCUMENT_SPLITS:
+        role = split.removeprefix("docs_")
+        paths = [DOCUMENT_QUESTIONS / f"{document}.jsonl" for document in document_roles()[role]]
     else:
         paths = [QUESTIONS_DIR / f"{split}.jsonl"]
     return [_question(json.loads(line)) for path in paths for line in path.read_text("utf-8").splitlines() if line]
@@ -171,15 +207,17 @@ def load_questions(split: str) -> list[Question]:
 
 def _question(raw: dict[str, Any]) -> Question:
     history = tuple(Turn(turn["role"], turn["content"]) for turn in raw.get("history") or ())
+    evidence = raw.get("evidence")
     return Question(
         raw["id"],
         raw["question"],
         raw["category"],
-        raw.get("evidence"),
+        tuple(evidence) if isinstance(evidence, list) else evidence,
         history,
         author=raw.get("author", ""),
         parts=tuple(raw.get("parts") or ()),
         definition=raw.get("answer_contains") or "",
+        document=raw.get("document", ""),
     )
 
 
@@ -189,26 +227,35 @@ def score(ask: Ask, questions: list[Question], system: str, split: str) -> Repor
         started = time.perf_counter()
         answer = ask(question.question, question.history)
         outcome = Outcome(question, answer, time.perf_counter() - started)
-        if question.evidence and not answer.refused:
-            evidence = squash(question.evidence)
+        if question.phrases and not answer.refused:
+            phrases = [squash(phrase) for phrase in question.phrases]
             for rank, citation in enumerate(answer.citations, start=1):
-                # A citation shows its section (axis › sub-axis) above the passage: both can hold the evidence.
-                if evidence in squash(f"{citation.section}\n{citation.text}"):
+                # A citation shows its section (headings, a table's caption) above the passage: both can hold it.
+                if all(phrase in squash(f"{citation.section}\n{citation.text}") for phrase in phrases):
                     outcome.rank = rank
-                    outcome.tight = evidence in squash(f"{citation.section}\n{citation.text[:TIGHT_CHARS]}")
+                    head = squash(f"{citation.section}\n{citation.text[:TIGHT_CHARS]}")
+                    outcome.tight = all(phrase in head for phrase in phrases)
                     break
             said = squash(answer.answer)
-            outcome.in_answer = evidence in said
+            outcome.in_answer = all(phrase in said for phrase in phrases)
             outcome.complete = all(squash(part) in said for part in question.parts)
             outcome.defines = squash(question.definition) in said
         report.outcomes.append(outcome)
     return report
 
 
-def build_assistant(data_dir: Path, settings: Settings | None = None) -> Assistant:
-    """A fresh index of the corpus, so the score measures the code as it is now."""
-    settings = settings or Settings(data_dir=data_dir, corpus_dir=CORPUS)
-    index_folder(CORPUS, open_store(settings))
+def build_assistant(data_dir: Path, settings: Settings | None = None, documents: bool = False) -> Assistant:
+    """A fresh index of the corpus (and, with `documents`, of the evaluation documents beside it),
+    so the score measures the code as it is now."""
+    folder = CORPUS
+    if documents:
+        folder = data_dir / "documents"
+        folder.mkdir(parents=True)
+        for source in [*CORPUS.iterdir(), *DOCUMENTS_DIR.iterdir()]:
+            if source.suffix.lower() in (".pdf", ".md"):
+                (folder / source.name).write_bytes(source.read_bytes())
+    settings = settings or Settings(data_dir=data_dir, corpus_dir=folder)
+    index_folder(folder, open_store(settings))
     return Assistant.from_settings(settings)
 
 
@@ -223,9 +270,9 @@ def format_table(reports: list[Report]) -> str:
 
 
 def format_groups(report: Report, by: str) -> str:
-    """Per-category (or per-author) table of one report."""
+    """Per-category (per-author, per-document) table of one report."""
     keys = ["questions", "hit@1", "hit@3", "refusal_accuracy", "false_refusals", "structure_complete"]
-    groups = report.by_category() if by == "category" else report.by_author()
+    groups = {"category": report.by_category, "author": report.by_author, "document": report.by_document}[by]()
     lines = [f"\n{report.system} / {report.split} by {by}", f"| {by} | " + " | ".join(keys) + " |"]
     lines.append("|" + " --- |" * (len(keys) + 1))
     for name, metrics in groups.items():
@@ -257,29 +304,37 @@ def check_gate(report: Report, baseline: Report | None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eval.scorer", description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=[*SPLITS, "gated", "all"], default="all", help="gated: test and held_out")
+    parser.add_argument(
+        "--split", choices=[*SPLITS, "gated", "all"], default="all", help="gated: test, held_out, docs_held_out"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="score the assistant only")
     parser.add_argument("--gate", action="store_true", help="exit 1 when below eval/thresholds.json")
     args = parser.parse_args(argv)
-    splits = {"all": list(SPLITS), "gated": ["test", "held_out"]}.get(args.split, [args.split])
+    splits = {"all": list(SPLITS), "gated": ["test", "held_out", "docs_held_out"]}.get(args.split, [args.split])
 
     reports: list[Report] = []
+    written: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
-        assistant = build_assistant(Path(tmp))
-        baseline = None
-        if not args.no_baseline:
-            from eval.baseline import TutorialBaseline
+        for documents in (False, True):
+            group = [split for split in splits if (split in DOCUMENT_SPLITS) == documents]
+            if not group:
+                continue
+            assistant = build_assistant(Path(tmp) / ("documents" if documents else "corpus"), documents=documents)
+            baseline = None
+            if not args.no_baseline:
+                from eval.baseline import TutorialBaseline
 
-            baseline = TutorialBaseline(CORPUS)
-        for split in splits:
-            questions = load_questions(split)
-            reports.append(score(assistant.ask, questions, "assistant", split))
-            if baseline is not None:
-                reports.append(score(baseline.ask, questions, "tutorial-baseline", split))
+                baseline = TutorialBaseline(assistant.settings.corpus_dir)
+            for split in group:
+                questions = load_questions(split)
+                reports.append(score(assistant.ask, questions, "assistant", split))
+                if baseline is not None:
+                    reports.append(score(baseline.ask, questions, "tutorial-baseline", split))
+            written += assistant.llm_outcomes
 
     print(format_table(reports))
-    if assistant.writer is not None:  # RAG_LLM_BASE_URL set: the written mode was scored
-        outcomes = assistant.llm_outcomes
+    if written:  # RAG_LLM_BASE_URL set: the written mode was scored
+        outcomes = written
         judged = outcomes["accepted"] + outcomes["rejected"]
         print(
             f"\nwritten mode: {outcomes['accepted']} accepted, {outcomes['rejected']} rejected by the verifier "
@@ -290,10 +345,12 @@ def main(argv: list[str] | None = None) -> int:
             print(format_groups(report, "category"))
             if report.split in ("tuning", "held_out"):
                 print(format_groups(report, "author"))
+            if report.split in DOCUMENT_SPLITS:
+                print(format_groups(report, "document"))
     RESULTS_DIR.mkdir(exist_ok=True)
     for report in reports:
         misses = report.misses()
-        if report.system == "assistant" and misses and report.split != "held_out":  # held-out misses stay unread
+        if report.system == "assistant" and misses and report.split not in UNREAD:  # held-out misses stay unread
             print(f"\nmisses ({report.split}):")
             for miss in misses:
                 status = f"refused={miss['refused']} rank={miss['rank']}"
@@ -302,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
             "metrics": report.metrics(),
             "by_category": report.by_category(),
             "by_author": report.by_author(),
-            "misses": misses if report.split != "held_out" else len(misses),
+            "by_document": report.by_document(),
+            "misses": misses if report.split not in UNREAD else len(misses),
         }
         path = RESULTS_DIR / f"{report.system}-{report.split}.json"
         path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")

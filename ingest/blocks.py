@@ -1,6 +1,6 @@
 """The layout-free shape every reader produces: headings, paragraphs, bullets and table rows.
 
-Readers (PDF, Markdown) only recover the document's structure; `chunker` decides what a chunk is.
+Readers (PDF, Markdown) only recover the document's structure; `chunker` decides what a passage is.
 """
 
 from __future__ import annotations
@@ -18,13 +18,18 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass
 class Block:
-    """A unit of the page: `level` ranks headings (1 = biggest); a row keeps its cells."""
+    """A unit of the page. A heading has a `level` (1 = biggest). A table row has its first cell
+    as `text` (what the row is about), its other cells as (column header, value) pairs, the list
+    a cell holds as `items` (a plan row: an issue and its ▪ actions), and the table's `caption`."""
 
     kind: BlockKind
     text: str
     page: int
     level: int = 0
-    cells: list[str] = field(default_factory=list)
+    cells: list[tuple[str, str]] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    caption: str = ""
+    header: str = ""  # a row: the header of its first column ("Commune")
 
 
 def join_lines(lines: list[str]) -> str:
@@ -42,3 +47,9 @@ def normalize_space(text: str) -> str:
 def strip_bullet(text: str) -> str:
     """Remove a leading bullet sign ("▪ Animer..." → "Animer...")."""
     return text.lstrip(BULLET_CHARS + " ").strip()
+
+
+def is_bullet(text: str) -> bool:
+    """A line opening on a bullet sign; a dash only when a space follows ("- item", not "-5 %")."""
+    text = text.lstrip()
+    return bool(text) and text[0] in BULLET_CHARS and (len(text) == 1 or text[1] == " " or text[0] not in "-–*")

@@ -1,4 +1,12 @@
-"""The data that leaves ingestion: documents and their chunks."""
+"""The data that leaves ingestion: documents and their chunks, in generic node kinds.
+
+Kinds, for any document:
+- `document` and `section` (at any level): structure nodes that list their parts;
+- `paragraph` and `list` (a lead-in with its items): text passages of a section;
+- `row`: a table row, read as "column header : value" pairs (a plan row: an issue and its actions);
+- `item` and `figure`: one action of a row, one key figure of a list: searched alone, cited with
+  the row or list they belong to (`group`), so an answer shows them in context.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +15,23 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-ChunkKind = Literal["enjeu", "action", "figure", "paragraph", "document", "axis", "sub_axis", "section"]
+ChunkKind = Literal["document", "section", "paragraph", "list", "row", "item", "figure"]
 # Nodes for the levels above the passages: they list their parts and answer "what does … contain".
-STRUCTURE_KINDS: frozenset[str] = frozenset({"document", "axis", "sub_axis", "section"})
+STRUCTURE_KINDS: frozenset[str] = frozenset({"document", "section"})
+# Searched but cited through the row or list holding them.
+MEMBER_KINDS: frozenset[str] = frozenset({"item", "figure"})
+PATH_SEPARATOR = " › "
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """One citable passage with the structure it sits in.
+    """One citable passage (or searchable member of one) with the structure it sits in.
 
-    `text` is what a citation shows; `context` (axis › sub-axis › enjeu, or the section heading)
-    is indexed with it so that a bare action such as "Animer des webinaires" is still found by
-    the lever it belongs to. `lever` names the plan row (enjeu) the chunk belongs to, so an
-    action hit can be answered with its whole lever.
+    `text` is what a citation shows; `path` (the headings above it, outermost first, and a table's
+    caption) is indexed with it so that a bare line such as "Animer des webinaires" is still found
+    by the part it belongs to. `label` names what a row or list is about (its first cell, its
+    lead-in); `items` are a row's list (a plan lever's actions). A row or list and its members
+    share `group`, so a member hit is answered with its whole row or list.
     """
 
     text: str
@@ -27,58 +39,51 @@ class Chunk:
     title: str
     page: int
     kind: ChunkKind
-    section: str = ""
-    axis: str = ""
-    sub_axis: str = ""
-    enjeu: str = ""
-    actions: tuple[str, ...] = field(default_factory=tuple)
+    path: tuple[str, ...] = ()
+    label: str = ""
+    items: tuple[str, ...] = field(default_factory=tuple)
+    group: str = ""
+    column: str = ""  # a row holding a list: the header of that list's column ("Leviers identifiés")
     position: int = 0
     author: str = ""  # who speaks ("Préfet de la région Occitanie"), from the PDF metadata
-    parts: tuple[str, ...] = field(default_factory=tuple)  # a structure node's parts, one line each
+    parts: tuple[str, ...] = field(default_factory=tuple)  # a structure node's or list's parts, one line each
 
     @property
     def id(self) -> str:
         """Hash of what is indexed: re-ingesting an unchanged document yields the same ids
         (idempotent upsert), and a change in what is indexed (author, context) re-indexes it."""
         payload = json.dumps(
-            [
-                self.document,
-                self.page,
-                self.kind,
-                self.section,
-                self.enjeu,
-                self.actions,
-                self.parts,
-                self.lexical_text,
-            ],
+            [self.document, self.page, self.kind, self.path, self.label, self.items, self.parts, self.lexical_text],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
     @property
+    def section(self) -> str:
+        """Where the chunk sits, as a reader names it: "III. … › A - …"."""
+        return PATH_SEPARATOR.join(self.path)
+
+    @property
     def context(self) -> str:
-        """The structure that gives the passage its meaning: the enjeu of an action, the axis path
-        of a lever, the heading of a paragraph or figure."""
-        if self.kind == "action":
-            return self.enjeu
-        if self.axis:
-            return " › ".join(part for part in (self.axis, self.sub_axis) if part)
+        """The structure that gives the chunk its meaning: the row or list of a member, the path
+        of a passage."""
+        if self.kind in MEMBER_KINDS:
+            return self.label
         return self.section
 
     @property
     def search_text(self) -> str:
         """Text given to the embedding model: context, then the passage.
 
-        An action is indexed with its enjeu only, not the axis titles, so that a question
-        matching an axis title ranks the lever rows of that axis rather than every short action.
-        A structure node is indexed by titles only, not by the passages it lists, whose words belong
-        to the passages themselves: an axis or sub-axis by its title and its parts' titles (what
-        it is about), a document or a section by its title (its parts are the whole document).
+        A member is indexed with its row's label only, not the headings above, so that a question
+        matching a heading ranks the rows of that part rather than every short action. A structure
+        node is indexed by titles only, not by the passages it lists, whose words belong to the
+        passages themselves: its heading and its parts' titles (what it is about).
         """
-        if self.kind in ("axis", "sub_axis"):
-            return "\n".join(dict.fromkeys(line for line in (self.heading, *self.parts) if line))
-        if self.kind in STRUCTURE_KINDS:
+        if self.kind == "document":
             return self.heading
+        if self.kind in STRUCTURE_KINDS:
+            return "\n".join(dict.fromkeys(line for line in (self.heading, *self.parts) if line))
         return f"{self.context}\n{self.text}" if self.context else self.text
 
     @property
@@ -95,11 +100,14 @@ class Chunk:
         return self.text.split("\n", 1)[0]
 
     def metadata(self) -> dict[str, str | int]:
-        """Flat metadata for Chroma (which only stores scalars)."""
+        """Flat metadata for Chroma (which only stores scalars); `top` is the outermost heading,
+        what the API's part filter selects."""
         data = asdict(self)
         data.pop("text")
-        data["actions"] = json.dumps(list(self.actions), ensure_ascii=False)
-        data["parts"] = json.dumps(list(self.parts), ensure_ascii=False)
+        for key in ("path", "items", "parts"):
+            data[key] = json.dumps(list(data[key]), ensure_ascii=False)
+        data["section"] = self.section
+        data["top"] = self.path[0] if self.path else ""
         return data
 
 

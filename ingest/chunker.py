@@ -1,152 +1,304 @@
-"""Turn blocks into chunks that follow the plan's structure.
+"""Turn blocks into passages of a readable size that follow the document's sections.
 
-- A table row under "I. …" › "A - …" becomes one `enjeu` chunk (the lever: enjeu + all its
-  actions) and one `action` chunk per ▪ action, each carrying its axis, sub-axis and enjeu.
-- A bullet holding a number is a key `figure`; other text becomes `paragraph` chunks, long
-  paragraphs cut at sentence ends so a citation stays tight, short consecutive lines (contacts,
-  letterheads), a list with its lead-in, and a paragraph that refers back ("Cette crise…") with
-  the one before kept together.
+- Headings make a tree of sections; every passage carries its heading path.
+- A section's text is packed into passages of at most MAX_PASSAGE characters at paragraph
+  boundaries: short lines and bullets stay with their paragraph, a list with its lead-in
+  ("… autour de 5 axes :" + items), a long paragraph is cut at sentence ends. Small sections side
+  by side (an action sheet's "Pilote", "Calendrier", "Budget") are packed together, each
+  introduced by its heading ("Pilote : Service habitat").
+- A table row with column headers is a passage of its own, read as "header : value" pairs under
+  the table's caption; a row whose cell holds a list (a plan's issue and its actions) also gives
+  one searchable member per list item. A two-column table without headers is a form ("Pilote |
+  DDETS"): its rows are read as text.
+- A list of key figures (most items hold a number) gives one searchable member per figure.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ingest.blocks import Block
-from ingest.chunk import Chunk
+from ingest.chunk import Chunk, ChunkKind
 from ingest.structure import structure_nodes
 
-AXIS = re.compile(r"^[IVX]+\.\s")
-SUB_AXIS = re.compile(r"^[A-Z]\s*[-–]\s")
-MAX_PASSAGE = 420  # characters: a citation a reader can check at a glance
-MAX_SENTENCE = 2 * MAX_PASSAGE  # a "sentence" longer than this is cut at spaces
-SHORT_LINE = 70  # lines shorter than this (names, phone numbers) are merged with their neighbours
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
+MAX_PASSAGE = 600  # characters: a citation a reader checks at a glance, cut at paragraph ends
+MIN_PASSAGE = 80  # shorter text is merged with the passage next to it in its section
+MAX_SENTENCE = MAX_PASSAGE  # a "sentence" longer than this (a list without full stops) is cut at spaces
+CAPTION_CHARS = 160  # a short paragraph just above a table's rows is its caption
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý«\"0-9•▪–-])")
 _HAS_NUMBER = re.compile(r"\d")
-# A paragraph opening on "Cette crise…", "Ces actions…" means nothing cited alone: keep it with the one before.
-_LEANS_BACK = re.compile(r"^(Cette|Ces|Ce|Cet|Cela|Celle|Celui|Il|Elle|Ils|Elles|Leur|Leurs)\b")
-MIN_WORDS = 4  # shorter text without a number is a label, not a passage
+MIN_WORDS = 4  # a lone passage shorter than this, without a number, is a label ("Liberté Égalité Fraternité")
 
 
 @dataclass
-class _Path:
-    section: str = ""
-    axis: str = ""
-    sub_axis: str = ""
-    section_level: int = 99
+class _Section:
+    heading: str
+    level: int
+    page: int
+    blocks: list[Block] = field(default_factory=list)
+    children: list[_Section] = field(default_factory=list)
+
+
+@dataclass
+class _Unit:
+    """A piece of a section's text: a paragraph, a list (lead-in + items), or a small section inline."""
+
+    text: str
+    page: int
+    items: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    child: str = ""  # the heading of a small section packed inline
+
+
+@dataclass
+class _Passage:
+    path: tuple[str, ...]
+    units: list[_Unit]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(unit.text for unit in self.units)
 
 
 def chunk_blocks(blocks: list[Block], document: str, title: str, author: str = "") -> list[Chunk]:
     """Chunks in reading order, then the structure nodes above them, with `position` numbering them."""
-    passages = list(_chunks(blocks, document, title, author))
+    root = _tree(blocks)
+    made = _Maker(document, title, author)
+    passages = list(made.section(root, ()))
     chunks = [*passages, *structure_nodes(passages)]
-    return [_renumber(chunk, position) for position, chunk in enumerate(chunks)]
+    return [replace(chunk, position=position) for position, chunk in enumerate(chunks)]
 
 
-def _chunks(blocks: list[Block], document: str, title: str, author: str) -> Iterator[Chunk]:
-    path = _Path()
-    pending: list[Block] = []  # paragraphs/bullets waiting to be grouped
+def _tree(blocks: list[Block]) -> _Section:
+    """Sections nested by heading level. A lone top heading opening the document (its title, the
+    only one of its level) is not a section: everything would sit under it."""
+    headings = [block for block in blocks if block.kind == "heading"]
+    top = min((block.level for block in headings), default=0)
+    title_only = bool(headings) and headings[0].level == top and sum(b.level == top for b in headings) == 1
+    root = _Section("", 0, 1)
+    stack = [root]
+    for index, block in enumerate(blocks):
+        if block.kind == "heading":
+            if title_only and block is headings[0] and not any(b.kind != "heading" for b in blocks[:index]):
+                continue
+            while len(stack) > 1 and stack[-1].level >= block.level:
+                stack.pop()
+            section = _Section(block.text, block.level, block.page)
+            stack[-1].children.append(section)
+            stack.append(section)
+        else:
+            stack[-1].blocks.append(block)
+    return root
 
-    def make(text: str, page: int, kind: str, **extra: object) -> Chunk:
+
+class _Maker:
+    """Builds the chunks of one document."""
+
+    def __init__(self, document: str, title: str, author: str) -> None:
+        self.document, self.title, self.author = document, title, author
+
+    def chunk(self, text: str, page: int, kind: ChunkKind, path: tuple[str, ...], **extra: object) -> Chunk:
         return Chunk(
             text=text,
-            document=document,
-            title=title,
-            author=author,
+            document=self.document,
+            title=self.title,
+            author=self.author,
             page=page,
-            kind=kind,  # type: ignore[arg-type]
-            section=path.section,
-            axis=path.axis,
-            sub_axis=path.sub_axis,
+            kind=kind,
+            path=path,
             **extra,  # type: ignore[arg-type]
         )
 
-    def flush() -> Iterator[Chunk]:
-        for group in _group_text(pending):
-            first = group[0]
-            if first.kind == "bullet" and len(group) == 1 and _HAS_NUMBER.search(first.text):
-                yield make(first.text, first.page, "figure")
-            else:
-                # A lead-in and its list ("… autour de 5 axes :" + bullets) is a structure of its
-                # own: its items are its parts, and a question about them is answered by it whole.
-                items = tuple(block.text for block in group[1:] if block.kind == "bullet")
-                listing = first.text.endswith(":") and bool(items)
-                for passage in _split_passages(" ".join(block.text for block in group)):
-                    if _informative(passage):
-                        yield make(passage, first.page, "paragraph", parts=items if listing else ())
-        pending.clear()
+    def section(self, section: _Section, above: tuple[str, ...], lead: list[_Unit] | None = None) -> Iterator[Chunk]:
+        """The passages of a section and of the sections under it, in reading order; `lead` is
+        text too short to stand alone just above the section (a dateline), read with its start."""
+        path = (*above, section.heading) if section.heading else above
+        units: list[_Unit] = list(lead or [])
 
-    for block in blocks:
-        if block.kind == "heading":
+        def flush() -> Iterator[Chunk]:
+            yield from self.passages(_merge_small(_pack(units, path)))
+            units.clear()
+
+        rows: list[Block] = []
+        caption = ""
+        for block in section.blocks:
+            if _is_data_row(block):
+                if not rows:
+                    caption = block.caption or _caption(units)
+                    yield from flush()
+                rows.append(block)
+                continue
+            if rows:
+                yield from self.rows(rows, (*path, caption) if caption else path)
+                rows, caption = [], ""
+            units.extend(_units([block]))
+        if rows:
+            yield from self.rows(rows, (*path, caption) if caption else path)
+        for child in section.children:
+            if _small(child):
+                units.append(_inline(child))
+                continue
+            carried = None
+            if units and sum(len(unit.text) for unit in units) < MIN_PASSAGE:
+                carried = list(units)
+                units.clear()
             yield from flush()
-            if AXIS.match(block.text):
-                path = _Path(section=block.text, axis=block.text, section_level=block.level)
-            elif SUB_AXIS.match(block.text) and path.axis:
-                path.sub_axis = block.text
+            yield from self.section(child, path, carried)
+        yield from flush()
+
+    def passages(self, passages: list[_Passage]) -> Iterator[Chunk]:
+        for passage in passages:
+            text = passage.text
+            if len(text) < MIN_PASSAGE and len(text.split()) < MIN_WORDS and not _HAS_NUMBER.search(text):
+                continue  # a motto or a label: nothing a question could ask about
+            items = tuple(item for unit in passage.units for item in unit.items)
+            figures = tuple(figure for unit in passage.units for figure in unit.figures)
+            kind: ChunkKind = "list" if items else "paragraph"
+            page = passage.units[0].page
+            group = _group(passage.path, text) if figures else ""
+            lead = next((unit.text.split("\n", 1)[0] for unit in passage.units if unit.items), "")
+            yield self.chunk(text, page, kind, passage.path, parts=items, group=group, label=lead if items else "")
+            label = lead or (passage.path[-1] if passage.path else "")
+            for figure in figures:
+                yield self.chunk(figure, page, "figure", passage.path, label=label, group=group)
+
+    def rows(self, rows: list[Block], path: tuple[str, ...]) -> Iterator[Chunk]:
+        """Each row a passage of "header : value" pairs; a row holding a list gives its items too."""
+        for row in rows:
+            if row.items:
+                text = "\n".join([row.text, *(f"▪ {item}" for item in row.items)])
             else:
-                if block.level <= path.section_level or not path.axis:
-                    path = _Path(section=block.text, section_level=block.level)
-        elif block.kind == "row":
-            yield from flush()
-            actions = tuple(block.cells)
-            lever = "\n".join([block.text, *(f"▪ {action}" for action in actions)])
-            yield make(lever, block.page, "enjeu", enjeu=block.text, actions=actions)
-            for action in actions:
-                yield make(action, block.page, "action", enjeu=block.text)
+                pairs = [f"{row.header} : {row.text}" if row.header else row.text]
+                pairs += [f"{header} : {value}" if header else value for header, value in row.cells]
+                text = " ; ".join(pair for pair in pairs if pair.strip())
+            group = _group(path, text)
+            column = row.cells[0][0] if row.items and row.cells else ""
+            yield self.chunk(
+                text, row.page, "row", path, label=row.text, items=tuple(row.items), group=group, column=column
+            )
+            for item in row.items:
+                yield self.chunk(item, row.page, "item", path, label=row.text, group=group)
+
+
+def _caption(units: list[_Unit]) -> str:
+    """The short paragraph just before a table ("Tableau 2 – Objectifs par commune"), taken out of the text."""
+    if units and not units[-1].items and not units[-1].child and len(units[-1].text) <= CAPTION_CHARS:
+        return units.pop().text.rstrip(" :")
+    return ""
+
+
+def _units(blocks: list[Block]) -> Iterator[_Unit]:
+    """Paragraphs, and lists with their lead-in; a form's row ("Pilote | DDETS") as "Pilote : DDETS"."""
+    for block in blocks:
+        if block.kind == "row":  # a row of a table without headers: a form's field
+            value = " ".join(value for _, value in block.cells)
+            if block.items:
+                listed = "\n".join(f"▪ {item}" for item in block.items)
+                yield _Unit(f"{block.text} :\n{listed}", block.page, tuple(block.items))
+            else:
+                yield _Unit(f"{block.text} : {value}" if value else block.text, block.page)
+        elif block.kind == "bullet":
+            yield _Unit(f"▪ {block.text}", block.page, (block.text,))
         else:
-            pending.append(block)
-    yield from flush()
+            yield _Unit(block.text, block.page)
 
 
-def _group_text(blocks: list[Block]) -> Iterator[list[Block]]:
-    """Keep a list with its lead-in ("… autour de 5 axes :" + bullets) and runs of short lines."""
-    group: list[Block] = []
-    for block in blocks:
-        if group and _belongs_with(group, block):
-            group.append(block)
-            continue
-        if group:
-            yield group
-        group = [block]
-    if group:
-        yield group
+def _lists(units: list[_Unit]) -> list[_Unit]:
+    """Bullets joined into one list with the paragraph that leads into them (ending with ":")."""
+    merged: list[_Unit] = []
+    for unit in units:
+        bullet = bool(unit.items) and unit.text.startswith("▪ ") and not unit.child
+        previous = merged[-1] if merged else None
+        if bullet and previous is not None and not previous.child and (previous.items or previous.text.endswith(":")):
+            lead_items = previous.items if previous.items else ()
+            merged[-1] = _Unit(f"{previous.text}\n{unit.text}", previous.page, (*lead_items, *unit.items))
+        else:
+            merged.append(replace(unit))
+    for index, unit in enumerate(merged):
+        numbered = [item for item in unit.items if _HAS_NUMBER.search(item)]
+        if len(unit.items) >= 2 and len(numbered) * 2 > len(unit.items):
+            merged[index] = replace(unit, figures=tuple(numbered))
+    return merged
 
 
-def _belongs_with(group: list[Block], block: Block) -> bool:
-    lead = group[0]
-    if block.page != lead.page:
-        return False
-    if lead.kind == "paragraph" and lead.text.endswith(":") and block.kind == "bullet":
-        return True
-    size = sum(len(item.text) for item in group) + len(block.text)
-    if block.kind != lead.kind or lead.kind != "paragraph" or size > MAX_PASSAGE:
-        return False
-    short_run = all(len(item.text) < SHORT_LINE for item in group) and len(block.text) < SHORT_LINE
-    return short_run or _LEANS_BACK.match(block.text) is not None
-
-
-def _informative(text: str) -> bool:
-    """Mottos and labels ("Liberté Égalité Fraternité") say nothing a question could ask about;
-    as chunks they would only catch the words of their heading."""
-    return len(text.split()) >= MIN_WORDS or bool(_HAS_NUMBER.search(text))
-
-
-def _split_passages(text: str) -> list[str]:
-    """Cut long text at sentence ends into passages of at most MAX_PASSAGE characters; a sentence
-    longer than MAX_SENTENCE (a list without full stops, a table flattened into one line) is cut
-    at spaces, so no passage is too long to cite or to embed."""
-    if len(text) <= MAX_PASSAGE:
-        return [text]
-    passages: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
-        for piece in _at_spaces(sentence, MAX_SENTENCE):
-            if passages and len(passages[-1]) + len(piece) + 1 <= MAX_PASSAGE:
-                passages[-1] = f"{passages[-1]} {piece}"
+def _pack(units: list[_Unit], path: tuple[str, ...]) -> list[_Passage]:
+    """Consecutive units in passages of at most MAX_PASSAGE characters; a longer one cut in pieces."""
+    passages: list[_Passage] = []
+    for unit in _lists(units):
+        for piece in _split_unit(unit):
+            last = passages[-1] if passages else None
+            if last is not None and len(last.text) + len(piece.text) + 1 <= MAX_PASSAGE:
+                last.units.append(piece)
             else:
-                passages.append(piece)
+                passages.append(_Passage(path, [piece]))
+    for passage in passages:  # one small section packed alone: it is where the passage sits
+        if len(passage.units) == 1 and passage.units[0].child:
+            passage.path = (*path, passage.units[0].child)
     return passages
+
+
+def _merge_small(passages: list[_Passage]) -> list[_Passage]:
+    """A passage shorter than MIN_PASSAGE joins the one before it in the section (or the one after)."""
+    merged: list[_Passage] = []
+    for passage in passages:
+        if merged and (len(passage.text) < MIN_PASSAGE or len(merged[-1].text) < MIN_PASSAGE):
+            last = merged[-1]
+            merged[-1] = _Passage(_common(last.path, passage.path), [*last.units, *passage.units])
+        else:
+            merged.append(passage)
+    return merged
+
+
+def _common(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    size = 0
+    while size < min(len(a), len(b)) and a[size] == b[size]:
+        size += 1
+    return a[:size]
+
+
+def _split_unit(unit: _Unit) -> list[_Unit]:
+    """A unit longer than MAX_PASSAGE in pieces: a list by items (its lead-in repeated), text at sentence ends."""
+    if len(unit.text) <= MAX_PASSAGE:
+        return [unit]
+    if unit.items and not unit.child:
+        lines = unit.text.split("\n")
+        lead = lines[0] if not lines[0].startswith("▪ ") else ""
+        body = lines[1:] if lead else lines
+        pieces: list[_Unit] = []
+        current: list[str] = []
+        for line in body:
+            if current and len("\n".join([lead, *current, line])) > MAX_PASSAGE:
+                pieces.append(_piece(unit, lead, current))
+                current = []
+            current.append(line)
+        if current:
+            pieces.append(_piece(unit, lead, current))
+        return pieces
+    return [_Unit(text, unit.page, child=unit.child if i == 0 else "") for i, text in enumerate(_split_text(unit.text))]
+
+
+def _piece(unit: _Unit, lead: str, lines: list[str]) -> _Unit:
+    items = tuple(line.removeprefix("▪ ") for line in lines if line.startswith("▪ "))
+    figures = tuple(figure for figure in unit.figures if figure in items)
+    text = "\n".join([lead, *lines]) if lead else "\n".join(lines)
+    return _Unit(text, unit.page, items, figures, unit.child)
+
+
+def _split_text(text: str) -> list[str]:
+    """Cut long text at sentence ends into pieces of at most MAX_PASSAGE characters, of even size."""
+    sentences = [piece for sentence in _SENTENCE_END.split(text) for piece in _at_spaces(sentence, MAX_SENTENCE)]
+    count = -(-len(text) // MAX_PASSAGE)
+    target = len(text) / count
+    pieces: list[str] = []
+    for sentence in sentences:
+        if pieces and len(pieces[-1]) + len(sentence) + 1 <= MAX_PASSAGE and len(pieces[-1]) < target:
+            pieces[-1] = f"{pieces[-1]} {sentence}"
+        else:
+            pieces.append(sentence)
+    return pieces
 
 
 def _at_spaces(text: str, size: int) -> list[str]:
@@ -160,7 +312,35 @@ def _at_spaces(text: str, size: int) -> list[str]:
     return [*pieces, text] if text else pieces
 
 
-def _renumber(chunk: Chunk, position: int) -> Chunk:
-    from dataclasses import replace
+def _is_data_row(block: Block) -> bool:
+    """A row of a table with column headers (a form's rows have none: they are read as text)."""
+    return block.kind == "row" and bool(block.header or any(header for header, _ in block.cells))
 
-    return replace(chunk, position=position)
+
+def _small(section: _Section) -> bool:
+    """A section with no sections or table rows under it, short enough to be packed with its siblings."""
+    if section.children or any(_is_data_row(block) for block in section.blocks):
+        return False
+    return (
+        sum(len(block.text) + sum(len(v) for _, v in block.cells) for block in section.blocks) + len(section.heading)
+        < MAX_PASSAGE
+    )
+
+
+def _inline(section: _Section) -> _Unit:
+    """A small section as one unit: "Pilote : Service habitat", or its heading over its list."""
+    units = _lists(list(_units(section.blocks)))
+    heading = section.heading.rstrip(" :")
+    page = section.page
+    if not units:
+        return _Unit(heading, page, child=section.heading)
+    body = "\n".join(unit.text for unit in units)
+    items = tuple(item for unit in units for item in unit.items)
+    figures = tuple(figure for unit in units for figure in unit.figures)
+    separator = "\n" if "\n" in body or len(units) > 1 else " "
+    return _Unit(f"{heading} :{separator}{body}", page, items, figures, child=section.heading)
+
+
+def _group(path: tuple[str, ...], text: str) -> str:
+    """The key a row or list shares with its members: unique in the document (two "Total" rows differ)."""
+    return hashlib.sha256("\n".join([*path, text]).encode("utf-8")).hexdigest()[:16]

@@ -1,58 +1,104 @@
-"""Read a Markdown press release into blocks: headings, paragraphs, bullets; markup stripped."""
+"""Read Markdown into blocks with markdown-it-py: headings, paragraphs, list items, tables.
+
+A real CommonMark parser (with GFM tables), linear in the size of the text: hand-written emphasis
+and heading regexes backtracked quadratically on a crafted upload (80 kB of `*a ` took 21 s).
+What a reader sees is kept: link labels (and a bare URL whole), not targets; no emphasis marks.
+"""
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 
-from ingest.blocks import Block, join_lines
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
-_BULLET = re.compile(r"^\s*(?:[-*+•▪]|\d+[.)])\s+(.*)$")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+from ingest.blocks import Block, join_lines, normalize_space
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
 def strip_markup(text: str) -> str:
     """Keep the words a reader sees: link labels, not targets; no emphasis marks or HTML tags."""
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _HTML_TAG.sub("", text)
-    previous = None
-    while previous != text:  # nested emphasis such as ***bold italic***
-        previous, text = text, _EMPHASIS.sub(r"\2", text)
-    return text
+    tokens = _parser().parseInline(text)
+    return normalize_space(" ".join(_inline_text(token) for token in tokens))
+
+
+def _inline_text(token: Token) -> str:
+    """The visible text of an inline token: its children's text, line breaks as spaces."""
+    if not token.children:
+        return token.content
+    pieces: list[str] = []
+    for child in token.children:
+        if child.type in ("text", "code_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append("\n")
+        elif child.type == "image":
+            pieces.append(child.content)
+    return "".join(pieces)
 
 
 def read_markdown(source: str) -> list[Block]:
-    """Split on blank lines; a `#` line is a heading, a `-`/`*` line starts a bullet."""
+    """Headings (level = number of #), paragraphs, one bullet per list item, table rows."""
+    tokens = _parser().parse(source)
     blocks: list[Block] = []
-    pending: list[str] = []
-    pending_kind = "paragraph"
+    depth_in_list = 0
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "heading_open":
+            text = join_lines([_inline_text(tokens[index + 1])])
+            if text:
+                blocks.append(Block("heading", text, 1, level=int(token.tag[1])))
+            index += 3
+            continue
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth_in_list += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth_in_list -= 1
+        elif token.type == "table_open":
+            end = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close")
+            blocks += _table(tokens[index:end])
+            index = end + 1
+            continue
+        elif token.type == "inline" and tokens[index - 1].type == "paragraph_open":
+            text = join_lines([_inline_text(token)])
+            if text:
+                blocks.append(Block("bullet" if depth_in_list else "paragraph", text, 1))
+        elif token.type in ("fence", "code_block") and token.content.strip():
+            blocks.append(Block("paragraph", normalize_space(token.content), 1))
+        index += 1
+    return blocks
 
-    def flush() -> None:
-        nonlocal pending_kind
-        text = join_lines([strip_markup("\n".join(pending))])
-        if text:
-            blocks.append(Block(pending_kind, text, page=1))  # type: ignore[arg-type]
-        pending.clear()
-        pending_kind = "paragraph"
 
-    for raw in source.splitlines():
-        line = raw.rstrip()
-        if heading := _HEADING.match(line):
-            flush()
-            blocks.append(Block("heading", strip_markup(heading.group(2)), 1, level=len(heading.group(1))))
-        elif bullet := _BULLET.match(line):
-            flush()
-            pending_kind = "bullet"
-            pending.append(bullet.group(1))
-        elif not line.strip():
-            flush()
-        else:
-            pending.append(line)
-    flush()
+def _table(tokens: list[Token]) -> list[Block]:
+    """A GFM table: header cells name the columns, each body row becomes a row block."""
+    header: list[str] = []
+    rows: list[list[str]] = []
+    current: list[str] | None = None
+    in_head = False
+    for token in tokens:
+        if token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            current = []
+        elif token.type == "tr_close" and current is not None:
+            if in_head:
+                header = current
+            else:
+                rows.append(current)
+            current = None
+        elif token.type == "inline" and current is not None:
+            current.append(join_lines([_inline_text(token)]))
+    blocks = []
+    for row in rows:
+        if not any(row):
+            continue
+        cells = [(header[i] if i < len(header) else "", cell) for i, cell in enumerate(row[1:], start=1) if cell]
+        blocks.append(Block("row", row[0], 1, cells=cells, header=header[0] if header else ""))
     return blocks

@@ -1,10 +1,15 @@
-"""Rebuild the structure of a PDF from the text positions pypdf reports.
+"""Rebuild the structure of a PDF from pdfplumber's words and ruled tables.
 
-pypdf's visitor gives each text run with its position, font and size. From those we recover:
-headings (bold runs, ranked by size), paragraphs (lines separated by vertical gaps), bullets,
-and two-column tables such as the USH plan ("Enjeux et freins" | "Leviers d'intervention"),
-whose rows are rebuilt cell by cell instead of gluing the columns together line by line.
-Running headers, footers and page numbers (text repeated in the page margins) are dropped.
+pdfplumber reports every word with its exact position, font and size, and finds ruled tables
+cell by cell. From those we recover, for any layout:
+- tables as rows of (column header, value) pairs: header rows (two of them under merged header
+  cells), merged cells, a list inside a cell, a table continued on the next page;
+- text in reading order, two-column pages read column by column;
+- headings by typography (bigger or bold short lines) and numbering ("Article 3", "1.1."), their
+  level ranked by size, weight and numbering depth;
+- paragraphs (vertical gaps) and bullets; running headers, footers and page numbers dropped.
+pypdf opens the file first: it rejects what cannot be read (encrypted, corrupted, too big) before
+the slower layout analysis, and gives the metadata (title, author, subject).
 """
 
 from __future__ import annotations
@@ -15,30 +20,49 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.blocks import BULLET_CHARS, Block, BlockKind, join_lines, strip_bullet
+from ingest.blocks import Block, BlockKind, is_bullet, join_lines, normalize_space, strip_bullet
 from ingest.errors import DocumentRejected
+from ingest.numbering import heading_number
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
-MARGIN_RATIO = 0.07  # top/bottom band where running headers and footers live
-PARAGRAPH_GAP = 1.45  # a vertical gap above this many font sizes starts a new paragraph
-COLUMN_GAP = 2.0  # a horizontal gap wider than this many font sizes separates table columns
-CHAR_WIDTH = 0.55  # average glyph width in font sizes, to tell touching runs from table columns
+TOP_MARGIN = 0.06  # top band of the page where running headers live
+BOTTOM_MARGIN = 0.07  # bottom band: footers and page numbers
+PARAGRAPH_GAP = 1.45  # a baseline-to-baseline gap above this many font sizes starts a new paragraph
+COLUMN_GAP = 1.8  # a horizontal gap wider than this many font sizes separates two columns
+MIN_COLUMN_ROWS = 4  # lines split at the same place a page needs to be read as two columns
+BIGGER = 1.0  # points above the body size that make a short line a heading
+HEADING_CHARS = 200  # a heading is at most this long (a bigger or bold line)
+NUMBERED_HEADING_CHARS = 120  # a numbered body-size line longer than this is a numbered paragraph
+HEADER_CELL_CHARS = 60  # a table's header cells are short
 _DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"[^\W\d_]{3,}")
 MAX_PAGES = 1_000  # the ingestion budget of one PDF: pages…
 MAX_PAGE_INSTRUCTIONS = 2_000_000  # …and bytes of drawing instructions per page (the corpus: about 5 kB)
 
 
 @dataclass
 class Line:
-    """One text run placed on the page (y grows upwards, as in PDF space)."""
+    """A run of words on one baseline, within one column."""
 
     text: str
-    x: float
-    y: float
+    x0: float
+    x1: float
+    top: float
+    bottom: float
     size: float
     bold: bool
+    page: int
+
+
+@dataclass
+class Table:
+    """A ruled table: its cells row by row (None where a merged cell continues) and which rows are bold."""
+
+    rows: list[list[str | None]]
+    bold: list[bool]
+    top: float
     page: int
 
 
@@ -46,16 +70,23 @@ def read_pdf(data: bytes, filename: str) -> tuple[list[Block], dict[str, str]]:
     """Return the blocks of a PDF and its metadata (title, author, subject)."""
     reader = _open(data, filename)
     _within_budget(reader, filename)
-    pages = [_page_lines(page, number) for number, page in enumerate(reader.pages, start=1)]
-    heights = [float(page.mediabox.height) for page in reader.pages]
-    pages = _drop_running_lines(pages, heights)
-    if not any(pages):
-        raise DocumentRejected(filename, "aucun texte extractible (PDF scanné ou image seule ?)")
-    heading_levels = _heading_levels([line for page in pages for line in page])
-    blocks = [block for page in pages for block in _page_blocks(page, heading_levels)]
     meta: dict[str, Any] = dict(reader.metadata or {})
     info = {key: str(meta.get(f"/{key.title()}") or "").strip() for key in ("title", "author", "subject")}
-    return blocks, info
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [_page_items(page, number) for number, page in enumerate(pdf.pages, start=1)]
+            heights = [float(page.height) for page in pdf.pages]
+    except DocumentRejected:
+        raise
+    except Exception as error:  # pdfminer raises many types on broken content streams
+        raise DocumentRejected(filename, f"contenu de page illisible ({error})") from error
+    pages = _drop_running_lines(pages, heights)
+    items = [item for page in pages for item in page]
+    if not any(isinstance(item, Line) for item in items) and not any(isinstance(item, Table) for item in items):
+        raise DocumentRejected(filename, "aucun texte extractible (PDF scanné ou image seule ?)")
+    return _blocks(items), info
 
 
 def _within_budget(reader: PdfReader, filename: str) -> None:
@@ -95,39 +126,256 @@ def _open(data: bytes, filename: str) -> PdfReader:
     return reader
 
 
-def _page_lines(page, number: int) -> list[Line]:  # type: ignore[no-untyped-def]
-    lines: list[Line] = []
-
-    def visit(text, cm, tm, font_dict, font_size):  # type: ignore[no-untyped-def]
-        if not text.strip():
-            return
-        font = str((font_dict or {}).get("/BaseFont", ""))
-        scale = abs(tm[3]) or 1.0
-        lines.append(
-            Line(
-                text=text.strip(),
-                x=cm[4] + tm[4],
-                y=cm[5] + tm[5],
-                size=round(float(font_size) * scale, 1),
-                bold="bold" in font.lower(),
-                page=number,
-            )
-        )
-
-    try:
-        page.extract_text(visitor_text=visit)
-    except Exception as error:  # pypdf raises many types on broken content streams
-        raise DocumentRejected(f"page {number}", f"contenu de page illisible ({error})") from error
-    # Reading order: top to bottom, then left to right (runs of one line stay separate lines).
-    return sorted(lines, key=lambda item: (-round(item.y, 1), item.x))
+# --- one page: tables, lines, columns -------------------------------------------------------------
 
 
-def _end_x(line: Line) -> float:
-    """Where a run ends, estimated from its length (pypdf does not report widths to visitors)."""
-    return line.x + len(line.text) * line.size * CHAR_WIDTH
+def _page_items(page: Any, number: int) -> list[Line | Table]:
+    """The page's tables and lines in reading order (a two-column page: left column, then right)."""
+    found = page.find_tables()
+    tables = [_table(page, table, number) for table in found]
+    boxes = [table.bbox for table in found]
+    words = [
+        word
+        for word in page.extract_words(extra_attrs=["fontname", "size"], use_text_flow=False)
+        if not any(_inside(word, box) for box in boxes)
+    ]
+    lines = _lines(words, number)
+    ordered = _reading_order(lines, float(page.width))
+    items: list[Line | Table] = []
+    pending = sorted([t for t in tables if t is not None], key=lambda t: t.top)
+    for line in ordered:
+        while pending and pending[0].top < line.top:
+            items.append(pending.pop(0))
+        items.append(line)
+    items.extend(pending)
+    return items
 
 
-def _drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
+def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    x = (word["x0"] + word["x1"]) / 2
+    y = (word["top"] + word["bottom"]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _lines(words: list[dict[str, Any]], page: int) -> list[Line]:
+    """Words on one baseline, split where a gap wider than a column gap separates them."""
+    rows: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["bottom"]), w["x0"])):
+        if rows and abs(rows[-1][0]["bottom"] - word["bottom"]) <= 2:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda w: w["x0"])
+        segment = [row[0]]
+        for word in row[1:]:
+            size = max(segment[-1]["size"], word["size"])
+            if word["x0"] - segment[-1]["x1"] > COLUMN_GAP * size:
+                lines.append(_line(segment, page))
+                segment = []
+            segment.append(word)
+        lines.append(_line(segment, page))
+    return lines
+
+
+def _line(words: list[dict[str, Any]], page: int) -> Line:
+    sizes = Counter(round(float(w["size"]), 1) for w in words for _ in w["text"])
+    return Line(
+        text=normalize_space(" ".join(w["text"] for w in words)),
+        x0=min(w["x0"] for w in words),
+        x1=max(w["x1"] for w in words),
+        top=min(w["top"] for w in words),
+        bottom=max(w["bottom"] for w in words),
+        size=sizes.most_common(1)[0][0],
+        bold=all(_is_bold(str(w["fontname"])) for w in words),
+        page=page,
+    )
+
+
+def _is_bold(font: str) -> bool:
+    font = font.lower()
+    return any(weight in font for weight in ("bold", "black", "heavy", "semibold", "demi"))
+
+
+def _reading_order(lines: list[Line], width: float) -> list[Line]:
+    """Top to bottom; where the page is set in two columns (many lines split at the same x, in
+    the middle third of the page), each band of two-column lines is read left column first."""
+    gutter = _gutter(lines, width)
+    ordered = sorted(lines, key=lambda line: (line.top, line.x0))
+    if gutter is None:
+        return ordered
+    result: list[Line] = []
+    left: list[Line] = []
+    right: list[Line] = []
+    for line in ordered:
+        if line.x1 <= gutter:
+            left.append(line)
+        elif line.x0 >= gutter:
+            right.append(line)
+        else:  # a line across the gutter (a title over both columns) closes the band
+            result.extend(left + right)
+            left, right = [], []
+            result.append(line)
+    return result + left + right
+
+
+def _gutter(lines: list[Line], width: float) -> float | None:
+    """Where the right column starts on a two-column page, or None."""
+    starts: Counter[int] = Counter()
+    rows: dict[int, list[Line]] = {}
+    for line in lines:
+        rows.setdefault(round(line.bottom), []).append(line)
+    for row in rows.values():
+        for line in row[1:] if len(row) > 1 else ():
+            if 0.3 * width <= line.x0 <= 0.7 * width:
+                starts[round(line.x0 / 4) * 4] += 1
+    right_starts = Counter[int]()
+    for line in lines:
+        if 0.3 * width <= line.x0 <= 0.7 * width:
+            right_starts[round(line.x0 / 4) * 4] += 1
+    if not starts:
+        return None
+    x, count = starts.most_common(1)[0]
+    if count < MIN_COLUMN_ROWS:
+        return None
+    gutter = x - 4.0
+    crossing = sum(1 for line in lines if line.x0 < gutter < line.x1)
+    beside = right_starts[x] + right_starts[x - 4] + right_starts[x + 4]
+    return gutter if crossing < beside else None
+
+
+# --- tables -----------------------------------------------------------------------------------------
+
+
+def _table(page: Any, found: Any, number: int) -> Table | None:
+    rows = [[cell if cell is None else cell.strip() for cell in row] for row in found.extract()]
+    if not rows:
+        return None
+    bold = []
+    for row in found.rows:
+        chars = [
+            char
+            for cell in row.cells
+            if cell is not None
+            for char in page.crop(cell, strict=False).chars
+            if char["text"].strip()
+        ]
+        bold.append(bool(chars) and all(_is_bold(str(char["fontname"])) for char in chars))
+    return Table(rows=rows, bold=bold, top=float(found.bbox[1]), page=number)
+
+
+def _cell_lines(text: str | None) -> tuple[str, list[str]]:
+    """A cell's text, and its items when it holds a bulleted list."""
+    if not text:
+        return "", []
+    items: list[list[str]] = []
+    lead: list[str] = []
+    for line in text.splitlines():
+        if is_bullet(line):
+            items.append([strip_bullet(line)])
+        elif items:
+            items[-1].append(line)
+        else:
+            lead.append(line)
+    joined = [join_lines(item) for item in items]
+    whole = join_lines([*lead, *(f"▪ {item}" for item in joined)]) if joined else join_lines(lead)
+    return whole, joined
+
+
+def _looks_header(row: list[str | None], bold: bool) -> bool:
+    """A header row: at least two short cells, no list, no sentence; a bold label beside a plain
+    value is a key/value row instead ("Pilote | Service habitat")."""
+    cells = [cell for cell in row if cell]
+    if len(cells) < 2 or any(len(cell) > HEADER_CELL_CHARS or is_bullet(cell) for cell in cells):
+        return False
+    if not any(_WORD.search(cell) for cell in cells):
+        return False
+    if any(cell[0].isdigit() and len(_WORD.findall(cell)) > 1 for cell in cells):
+        return False  # "1 186 ménages prioritaires": a key figure, not a column name
+    return bold or not any(cell.rstrip().endswith((".", ";", ":")) for cell in cells)
+
+
+@dataclass
+class _Columns:
+    """The header of a table, kept to read its continuation on the next page."""
+
+    names: list[str]
+    first_row: list[str]
+    count: int
+
+
+def _table_blocks(table: Table, previous: _Columns | None) -> tuple[list[Block], _Columns | None]:
+    """Rows as blocks of (column header, value) pairs; `previous` is the header of a table this one
+    may continue (same columns, at the top of the next page)."""
+    columns = [c for c in range(max(len(row) for row in table.rows)) if any(_cell(row, c) for row in table.rows)]
+    rows = [[row[c] if c < len(row) else "" for c in columns] for row in table.rows]
+    bold = table.bold
+    if len(columns) < 2:  # a framed box: its text is a paragraph
+        text = join_lines([cell or "" for row in rows for cell in row])
+        return ([Block("paragraph", text, table.page)] if text else []), None
+    header_rows = 0
+    names: list[str] = []
+    first = [normalize_space(cell or "") for cell in rows[0]]
+    if previous is not None and previous.count == len(columns):
+        names = previous.names
+        header_rows = 1 if first == previous.first_row else 0
+    elif _looks_header(rows[0], bold[0]):
+        header_rows = 1
+        if len(rows) > 2 and None in rows[0][1:] and _looks_header(rows[1], bold[1] if len(bold) > 1 else False):
+            header_rows = 2
+        names = _header_names(rows[:header_rows], len(columns))
+    body = rows[header_rows:]
+    blocks: list[Block] = []
+    above: list[str | None] = [None] * len(columns)
+    for row in body:
+        filled = [cell if cell is not None else (above[i] if i == 0 else "") for i, cell in enumerate(row)]
+        above = list(filled)
+        if not any(filled):
+            continue
+        if not names and len(columns) > 2:  # a grid of boxes (key figures): each box says one thing
+            blocks += [Block("paragraph", join_lines([cell]), table.page) for cell in filled if cell]
+            continue
+        label, _ = _cell_lines(filled[0])
+        cells, items = [], []
+        for index, cell in enumerate(filled[1:], start=1):
+            text, cell_items = _cell_lines(cell)
+            if text:
+                cells.append((names[index] if names else "", text))
+                items = cell_items if not items else items
+        if len(cells) != 1:
+            items = []
+        header = names[0] if names else ""
+        blocks.append(Block("row", label, table.page, cells=cells, items=items, header=header))
+    kept = _Columns(names, first if header_rows else (previous.first_row if previous else []), len(columns))
+    return blocks, kept if names else None
+
+
+def _cell(row: list[str | None], column: int) -> str:
+    return (row[column] or "") if column < len(row) else ""
+
+
+def _header_names(rows: list[list[str | None]], count: int) -> list[str]:
+    """Each column's name: its header cells top to bottom, a merged cell spreading to the columns it spans."""
+    names: list[list[str]] = [[] for _ in range(count)]
+    for row in rows:
+        spread = ""
+        for index in range(count):
+            cell = row[index] if index < len(row) else None
+            if cell is None:
+                cell = spread
+            else:
+                spread = cell
+            text = normalize_space(cell)
+            if text and text not in names[index]:
+                names[index].append(text)
+    return [" ".join(parts) for parts in names]
+
+
+# --- pages to blocks ------------------------------------------------------------------------------
+
+
+def _drop_running_lines(pages: list[list[Line | Table]], heights: list[float]) -> list[list[Line | Table]]:
     """Remove page numbers and headers/footers: margin text that repeats (digits aside) across pages."""
 
     def signature(line: Line) -> str:
@@ -135,120 +383,111 @@ def _drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[l
 
     def in_margin(line: Line) -> bool:
         height = heights[line.page - 1]
-        return line.y < height * MARGIN_RATIO or line.y > height * (1 - MARGIN_RATIO / 2)
+        return line.top < height * TOP_MARGIN or line.bottom > height * (1 - BOTTOM_MARGIN)
 
-    margin_counts = Counter(signature(line) for page in pages for line in page if in_margin(line))
+    lines = [item for page in pages for item in page if isinstance(item, Line)]
+    margin_counts = Counter(signature(line) for line in lines if in_margin(line))
     repeated = {sig for sig, count in margin_counts.items() if count > 1}
-    return [
-        [line for line in page if not (in_margin(line) and (signature(line) in repeated or line.text.isdigit()))]
-        for page in pages
-    ]
+
+    def running(item: Line | Table) -> bool:
+        if not isinstance(item, Line) or not in_margin(item):
+            return False
+        return signature(item) in repeated or not _WORD.search(item.text)
+
+    return [[item for item in page if not running(item)] for page in pages]
 
 
-def _heading_levels(lines: list[Line]) -> dict[float, int]:
-    """Rank the sizes of bold text: the biggest is level 1. Body text is the most common size."""
-    body = Counter(line.size for line in lines if not line.bold).most_common(1)
-    body_size = body[0][0] if body else 0.0
-    sizes = sorted({line.size for line in lines if line.bold and line.size >= body_size}, reverse=True)
-    return {size: level for level, size in enumerate(sizes, start=1)}
-
-
-def _page_blocks(lines: list[Line], heading_levels: dict[float, int]) -> list[Block]:
+def _blocks(items: list[Line | Table]) -> list[Block]:
+    """Lines grouped into headings, paragraphs and bullets; tables into rows."""
+    groups = _groups(items)
+    lines = [line for group in groups if isinstance(group, list) for line in group]
+    body = _body_size(lines)
+    candidates = {id(group): _heading_key(group, body) for group in groups if isinstance(group, list)}
+    keys = sorted({key for key in candidates.values() if key is not None})
+    levels = {key: level for level, key in enumerate(keys, start=1)}
     blocks: list[Block] = []
-    table_column: float | None = None  # x where the right column of the current table starts
-    table_lines: list[Line] = []
-    text_lines: list[Line] = []
-
-    def flush_text() -> None:
-        blocks.extend(_text_blocks(text_lines))
-        text_lines.clear()
-
-    def flush_table() -> None:
-        if table_column is not None:
-            blocks.extend(_table_rows(table_lines, table_column))
-        table_lines.clear()
-
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        same_baseline = [
-            other
-            for other in lines[index + 1 :]
-            if abs(other.y - line.y) < 1 and other.x - _end_x(line) > COLUMN_GAP * line.size
-        ]
-        if line.bold and line.size in heading_levels:
-            flush_text()
-            flush_table()
-            table_column = None
-            blocks.append(Block("heading", line.text, line.page, level=heading_levels[line.size]))
-            # A heading wrapped over several lines: following bold lines of the same size.
-            while index + 1 < len(lines) and lines[index + 1].bold and lines[index + 1].size == line.size:
-                index += 1
-                blocks[-1].text = join_lines([blocks[-1].text, lines[index].text])
-        elif table_column is None and same_baseline and not line.text.startswith(tuple(BULLET_CHARS)):
-            # Two runs side by side on one baseline: the header row of a two-column table.
-            flush_text()
-            table_column = min(other.x for other in same_baseline) - 4
-            index += len(same_baseline)
-        elif table_column is not None:
-            table_lines.append(line)
+    columns: _Columns | None = None
+    last_page = 0
+    for group in groups:
+        if isinstance(group, Table):
+            continued = columns if group.page == last_page + 1 and not _text_above(blocks, group.page) else None
+            rows, columns = _table_blocks(group, continued)
+            blocks += rows
+            last_page = group.page
+            continue
+        key = candidates[id(group)]
+        text = join_lines([line.text for line in group])
+        page = group[0].page
+        if key is not None:
+            blocks.append(Block("heading", text, page, level=levels[key]))
+        elif is_bullet(group[0].text):
+            blocks.append(
+                Block("bullet", join_lines([strip_bullet(group[0].text)] + [x.text for x in group[1:]]), page)
+            )
         else:
-            text_lines.append(line)
-        index += 1
-    flush_text()
-    flush_table()
+            kind: BlockKind = "paragraph"
+            blocks.append(Block(kind, text, page))
+        if page != last_page:
+            columns = None if page > last_page + 1 else columns
     return blocks
 
 
-def _text_blocks(lines: list[Line]) -> list[Block]:
-    """Group consecutive lines into paragraphs and bullets, using vertical gaps and bullet signs."""
-    blocks: list[Block] = []
+def _text_above(blocks: list[Block], page: int) -> bool:
+    """Whether text precedes, on `page`, a table that would continue the previous page's."""
+    return any(block.page == page and block.kind != "row" for block in blocks[-3:])
+
+
+def _groups(items: list[Line | Table]) -> list[list[Line] | Table]:
+    """Consecutive lines of one style with no paragraph gap between them; a bullet starts a group."""
+    groups: list[list[Line] | Table] = []
     current: list[Line] = []
-
-    def flush() -> None:
+    for item in items:
+        if isinstance(item, Table):
+            if current:
+                groups.append(current)
+                current = []
+            groups.append(item)
+            continue
         if current:
-            first = current[0].text
-            kind: BlockKind = "bullet" if first.startswith(tuple(BULLET_CHARS)) else "paragraph"
-            text = join_lines([strip_bullet(first)] + [line.text for line in current[1:]])
-            blocks.append(Block(kind, text, current[0].page))
-            current.clear()
+            last = current[-1]
+            gap = item.bottom - last.bottom
+            same_style = last.bold == item.bold and abs(last.size - item.size) < 0.6
+            new_column = item.top < last.top - 1 or item.page != last.page
+            if is_bullet(item.text) or not same_style or new_column or gap > item.size * PARAGRAPH_GAP:
+                groups.append(current)
+                current = []
+        current.append(item)
+    if current:
+        groups.append(current)
+    return groups
 
+
+def _body_size(lines: list[Line]) -> float:
+    sizes: Counter[float] = Counter()
     for line in lines:
-        if current:
-            gap = current[-1].y - line.y
-            if line.text.startswith(tuple(BULLET_CHARS)) or gap > line.size * PARAGRAPH_GAP:
-                flush()
-        current.append(line)
-    flush()
-    return blocks
+        sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-@dataclass
-class _Row:
-    top: float
-    bottom: float
-    enjeu: list[str]
-    actions: list[list[str]]
-
-
-def _table_rows(lines: list[Line], column: float) -> list[Block]:
-    """Rebuild rows: left cells are gap-separated blocks; each right-column bullet joins the row
-    whose left cell starts at or above it (cells are top-aligned)."""
-    rows: list[_Row] = []
-    for line in (line for line in lines if line.x < column):
-        if rows and rows[-1].bottom - line.y <= line.size * PARAGRAPH_GAP:
-            rows[-1].enjeu.append(line.text)
-            rows[-1].bottom = line.y
-        else:
-            rows.append(_Row(top=line.y, bottom=line.y, enjeu=[line.text], actions=[]))
-    if not rows:
-        return []
-    for line in (line for line in lines if line.x >= column):
-        owner = next((row for row in reversed(rows) if row.top >= line.y - 1), rows[0])
-        if line.text.startswith(tuple(BULLET_CHARS)) or not owner.actions:
-            owner.actions.append([strip_bullet(line.text)])
-        else:
-            owner.actions[-1].append(line.text)
-    return [
-        Block("row", join_lines(row.enjeu), lines[0].page, cells=[join_lines(a) for a in row.actions]) for row in rows
-    ]
+def _heading_key(group: list[Line], body: float) -> tuple[float, int, int] | None:
+    """The style of a heading, or None for body text: bigger than the body and short, bold and
+    short, or a short numbered line ("1.1. Les objectifs"). Ranked by size, weight, then depth."""
+    text = join_lines([line.text for line in group])
+    if is_bullet(text) or not _WORD.search(text) or sum(c.isdigit() for c in text) * 2 > len(text):
+        return None
+    size, bold = group[0].size, all(line.bold for line in group)
+    number = heading_number(text)
+    depth = max(1, number.depth if number else 1)
+    ends_sentence = text.rstrip().endswith((".", ";", ",")) and not (number and len(text) < 12)
+    if size >= body + BIGGER and len(text) <= HEADING_CHARS:
+        return (-size, 0 if bold else 1, depth)
+    if bold and len(text) <= HEADING_CHARS * 3 // 4 and not ends_sentence:
+        return (-size, 0, depth)
+    if (
+        number
+        and len(group) == 1
+        and len(text) <= NUMBERED_HEADING_CHARS
+        and not text.rstrip().endswith((".", ";", ",", ":"))
+    ):
+        return (-size, 1, depth)
+    return None

@@ -1,112 +1,134 @@
-"""Nodes for the levels above the passages: the document, each axis, each sub-axis, each section.
+"""Nodes for the levels above the passages: the document and each section, at any level.
 
 A question such as "que contient l'axe II ?" or "résume le communiqué" is answered by no single
-passage: it asks for a part of the document as a whole. Each node lists its parts, built from
-the structure the chunker recovered (headings, plan axes and sub-axes, levers), so it works for
-any uploaded document with headings. A node's text quotes only titles and passages of the
-document (a long paragraph is cited by its first sentence), so an answer built from it stays
-grounded.
+passage: it asks for a part of the document as a whole. Each node lists its parts, rebuilt from
+the heading paths the passages carry: a section's sub-sections (with what each holds), its table
+rows, its passages. A node's text quotes only titles and passages of the document (a long
+passage is listed by its first sentence), so an answer built from it stays grounded.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
-from ingest.chunk import Chunk
+from ingest.chunk import MEMBER_KINDS, Chunk
 
 LEAD_MIN_WORDS = 15  # the lead paragraph says what the document is about; a dateline does not
 LINE_CHARS = 220  # a section's passage longer than this is listed by its first sentence
 MAX_LISTED = 40  # parts a node lists at most (a section of 3,000 paragraphs is no overview)
+SUMMARY_CHARS = 300  # what a sub-section's line says of its own parts, at most
 _FIRST_SENTENCE = re.compile(r"^(.{40,}?[.!?])\s")
 
 
+@dataclass
+class _Part:
+    """A section as the passages' paths describe it: its sub-sections and passages in reading order."""
+
+    path: tuple[str, ...]
+    children: list[_Part | Chunk] = field(default_factory=list)
+    index: dict[str, _Part] = field(default_factory=dict)
+
+    @property
+    def heading(self) -> str:
+        return self.path[-1] if self.path else ""
+
+    def first(self) -> Chunk:
+        child = self.children[0]
+        return child if isinstance(child, Chunk) else child.first()
+
+
 def structure_nodes(passages: list[Chunk]) -> list[Chunk]:
-    """The document node, then one node per axis, sub-axis and section holding passages."""
-    if not passages:
+    """The document node, then one node per section holding at least two parts."""
+    cited = [chunk for chunk in passages if chunk.kind not in MEMBER_KINDS]
+    if not cited:
         return []
-    levers = [chunk for chunk in passages if chunk.kind == "enjeu"]
-    nodes = [*_axis_nodes(levers), *_section_nodes(passages)]
-    document = _document_node(passages, levers)
+    root = _Part(())
+    for chunk in cited:
+        part = root
+        for depth in range(len(chunk.path)):
+            heading = chunk.path[depth]
+            if heading not in part.index:
+                child = _Part(chunk.path[: depth + 1])
+                part.index[heading] = child
+                part.children.append(child)
+            part = part.index[heading]
+        part.children.append(chunk)
+    nodes = [node for part in _walk(root) if part.path and len(part.children) >= 2 for node in [_section_node(part)]]
+    document = _document_node(root, cited)
     return [document, *nodes] if document else nodes
 
 
-def _document_node(passages: list[Chunk], levers: list[Chunk]) -> Chunk | None:
-    """The document's title, lead paragraph and top-level parts (sections, then axes with their
-    sub-axes); none for a document of one part, which its passages already answer."""
-    first = passages[0]
-    parts: dict[str, str] = {}
-    for chunk in passages:
-        if chunk.axis:
-            subs = " ; ".join(dict.fromkeys(c.sub_axis for c in levers if c.axis == chunk.axis and c.sub_axis))
-            parts.setdefault(chunk.axis, f"{chunk.axis} : {subs}" if subs else chunk.axis)
-        elif chunk.section and chunk.kind != "action":
-            parts.setdefault(chunk.section, chunk.section)
-    if len(parts) < 2:
+def _walk(part: _Part) -> list[_Part]:
+    found = [part]
+    for child in part.children:
+        if isinstance(child, _Part):
+            found += _walk(child)
+    return found
+
+
+def _section_node(part: _Part) -> Chunk:
+    lines = [f"▪ {_describe(child)}" for child in part.children[:MAX_LISTED]]
+    if len(part.children) > MAX_LISTED:
+        lines.append(f"[… {len(part.children) - MAX_LISTED} parties de plus]")
+    titles = [child.heading if isinstance(child, _Part) else child.label for child in part.children]
+    return _node(part.first(), "section", [part.heading, *lines], [t for t in titles if t], part.path)
+
+
+def _describe(child: _Part | Chunk) -> str:
+    """One line for a part: a sub-section with what it holds, a row with its actions, a passage."""
+    if isinstance(child, _Part):
+        inner = [c.heading if isinstance(c, _Part) else c.label for c in child.children]
+        inner = [title for title in inner if title]
+        summary = " ; ".join(inner)
+        if summary and len(summary) <= SUMMARY_CHARS:
+            return f"{child.heading} : {summary}"
+        return child.heading
+    if child.kind == "row" and child.items:
+        return f"{child.label} : {' ; '.join(child.items)}"
+    if child.kind == "row" or child.parts:
+        return child.text.replace("\n", " ")
+    return _line(child.text)
+
+
+def _document_node(root: _Part, passages: list[Chunk]) -> Chunk | None:
+    """The document's title, lead paragraph and top-level parts; none for a document of one part,
+    which its passages already answer."""
+    tops = [child for child in root.children if isinstance(child, _Part)]
+    if len(tops) < 2:
         return None
+    first = passages[0]
     lead = next((c.text for c in passages if c.kind == "paragraph" and len(c.text.split()) >= LEAD_MIN_WORDS), "")
-    lines = [first.title, _line(lead) if lead else "", *(f"▪ {line}" for line in parts.values())]
+    lines = [first.title, _line(lead) if lead else "", *(f"▪ {_describe(top)}" for top in tops[:MAX_LISTED])]
     return replace(
         first,
         text="\n".join(line for line in lines if line),
         kind="document",
         page=1,
-        section="",
-        axis="",
-        sub_axis="",
-        enjeu="",
-        actions=(),
-        parts=tuple(parts),
+        path=(),
+        label="",
+        items=(),
+        group="",
+        parts=tuple(top.heading for top in tops),
     )
 
 
-def _axis_nodes(levers: list[Chunk]) -> Iterable[Chunk]:
-    """Per axis: its sub-axes with their levers; per sub-axis: its levers with their actions."""
-    axes: dict[str, dict[str, list[Chunk]]] = {}
-    for lever in levers:
-        if lever.axis:
-            axes.setdefault(lever.axis, {}).setdefault(lever.sub_axis, []).append(lever)
-    for axis, sub_axes in axes.items():
-        first = next(iter(sub_axes.values()))[0]
-        lines = [f"▪ {sub} : {' ; '.join(lever.enjeu for lever in items)}" for sub, items in sub_axes.items() if sub]
-        titled = [sub for sub in sub_axes if sub]
-        if titled:
-            yield _node(first, "axis", [axis, *lines], titled, sub_axis="")
-        for sub, items in sub_axes.items():
-            if not sub:
-                continue
-            lines = [f"▪ {lever.enjeu} : {' ; '.join(lever.actions)}" for lever in items]
-            yield _node(items[0], "sub_axis", [sub, *lines], [lever.enjeu for lever in items], sub_axis=sub)
-
-
-def _section_nodes(passages: list[Chunk]) -> Iterable[Chunk]:
-    """Per heading outside the plan's axes holding at least two passages: those passages, listed."""
-    sections: dict[str, list[Chunk]] = {}
-    for chunk in passages:
-        if chunk.section and not chunk.axis:
-            sections.setdefault(chunk.section, []).append(chunk)
-    for section, items in sections.items():
-        if len(items) >= 2:
-            lines = [f"▪ {c.text if c.parts else _line(c.text)}" for c in items[:MAX_LISTED]]  # a list stays whole
-            more = [f"[… {len(items) - MAX_LISTED} passages de plus]"] if len(items) > MAX_LISTED else []
-            yield _node(items[0], "section", [section, *lines, *more], [])
-
-
-def _node(first: Chunk, kind: str, lines: list[str], parts: list[str], **where: str) -> Chunk:
+def _node(first: Chunk, kind: str, lines: list[str], parts: list[str], path: tuple[str, ...]) -> Chunk:
     return replace(
         first,
         text="\n".join(lines),
         kind=kind,  # type: ignore[arg-type]
-        enjeu="",
-        actions=(),
+        path=path,
+        label="",
+        items=(),
+        group="",
         parts=tuple(parts),
-        **where,  # type: ignore[arg-type]
     )
 
 
 def _line(text: str) -> str:
     """A passage as one line of a list: whole when short, else its first sentence."""
+    text = text.replace("\n", " ")
     if len(text) <= LINE_CHARS:
         return text
     sentence = _FIRST_SENTENCE.match(text)

@@ -1,24 +1,24 @@
 """Write the French answer from retrieved passages, without an LLM.
 
-The best passage is answered in full: a plan lever with all its actions and its axis path, a
-key figure or a sentence quoted as written, then its source. Close runners-up are listed
-as "À voir aussi". Every figure and action in the answer is quoted from a cited passage.
-Wording lives in `data/answers.toml`.
+The best passage is answered in full, shaped by its kind: a table row holding a list with its
+whole list (a plan's issue and its actions), a table row as its "header : value" pairs under
+its table, a key figure, a section with its parts, a paragraph quoted under its heading; then its
+source. Close runners-up are listed as "À voir aussi". Every figure and action in the answer is
+quoted from a cited passage. Wording lives in `data/answers.toml`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 
-from rag.analyzer import fold, glossary
-from rag.store import actions_of
+from rag.store import json_list
 
 SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
 MAX_SEE_ALSO = 2
@@ -34,78 +34,80 @@ def templates() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def axis_path(meta: dict[str, Any]) -> str:
-    """ "III. … › A - …": where a plan passage sits ("" outside the plan's axes)."""
-    return " › ".join(str(part) for part in (meta.get("axis"), meta.get("sub_axis")) if part)
-
-
 def section_path(meta: dict[str, Any]) -> str:
-    """ "III. … › A - … › enjeu" for plan passages (the enjeu for an action), the heading for others."""
-    if meta.get("axis"):
-        enjeu = meta.get("enjeu", "") if meta.get("kind") == "action" else ""
-        return " › ".join(part for part in (axis_path(meta), str(enjeu)) if part)
+    """ "III. … › A - …": the headings a passage sits under (and its table's caption)."""
     return str(meta.get("section") or "")
 
 
 def source_line(meta: dict[str, Any]) -> str:
-    where = axis_path(meta) or str(meta.get("section") or "")
+    where = section_path(meta)
     return templates()["source"].format(title=meta["title"], page=meta["page"], where=f", {where}" if where else "")
 
 
-def render_passage(document: LCDocument, lever: LCDocument | None) -> str:
-    """The body for one passage: a whole lever for plan rows, a quotation otherwise."""
+def render_passage(document: LCDocument, parent: LCDocument | None) -> str:
+    """The body for one hit, by its kind (see the module docstring); `parent` is the row or list
+    a member hit belongs to."""
     t = templates()
     meta = document.metadata
-    if lever is not None:
-        lever_meta = lever.metadata
-        lines = "\n".join(t["action_line"].format(action=action) for action in actions_of(lever_meta))
-        return t["lever"].format(enjeu=lever_meta["enjeu"], path=axis_path(lever_meta), actions=lines)
-    if meta.get("kind") == "figure":
-        return t["figure"].format(text=document.page_content)
-    if (kind := str(meta.get("kind"))) in t["structure_intro"]:
+    kind = str(meta.get("kind"))
+    where = section_path(meta)
+    if parent is not None and json_list(parent.metadata, "items"):
+        row = parent.metadata
+        column = str(row.get("column") or "")
+        intro = t["row_list_intro"].format(column=column, path=section_path(row)) if column else section_path(row)
+        items = "\n".join(t["item_line"].format(item=item) for item in json_list(row, "items"))
+        return t["row_list"].format(label=row["label"], intro=intro, items=items)
+    if kind == "figure":
+        template = t["figure_in"] if where else t["figure"]
+        return template.format(text=document.page_content, where=where)
+    if kind in t["structure_intro"]:
         return render_structure(document.page_content, kind)
+    if kind == "row":
+        pairs = "\n".join(t["item_line"].format(item=pair) for pair in document.page_content.split(" ; "))
+        return t["row"].format(where=where or meta["title"], pairs=pairs)
+    path = json_list(meta, "path")
+    if path:
+        return t["passage_in"].format(heading=path[-1], text=document.page_content)
     return t["passage"].format(text=document.page_content)
 
 
 def render_structure(text: str, kind: str) -> str:
-    """A structure node: its title, what it is, then its parts one per line ("▪ A - … : levers")."""
+    """A structure node: its title, what it is, then its parts one per line ("▪ A - … : rows")."""
     title, *lines = text.split("\n")
     parts = [line.removeprefix("▪ ") for line in lines if line.startswith("▪ ")]
     lead = [line for line in lines if not line.startswith("▪ ")]
     intro = templates()["structure_intro"][kind].format(count=len(parts))
-    items = "\n".join(templates()["action_line"].format(action=part) for part in parts)
+    items = "\n".join(templates()["item_line"].format(item=part) for part in parts)
     return "\n".join([f"**{title}**", *lead, intro, items])
 
 
 def summary(document: LCDocument) -> str:
     meta = document.metadata
-    if meta.get("enjeu"):
-        return f"levier « {meta['enjeu']} »"
-    text = document.page_content
+    text = str(meta.get("label") or "") or document.page_content
     return f"« {text if len(text) <= 160 else text[:157].rstrip() + '…'} »"
 
 
-def definitions(question: str) -> list[str]:
-    """ "ZAN : zéro artificialisation nette." for each glossary acronym the question names; a
-    two-letter one ("AO") only when written in capitals, as a lower-case "ao" is rarely meant."""
+def definitions(question: str, acronyms: Mapping[str, str]) -> list[str]:
+    """ "ZAN : zéro artificialisation nette." for each acronym the question names (written as an
+    acronym, or in lower case when longer than two letters: "c koi le zan")."""
     words = set(re.findall(r"[^\W\d_]+", question))
-    folded = {fold(word) for word in words}
-    named = [
-        acronym
-        for acronym in glossary()
-        if acronym.short in words or (len(acronym.short) > 2 and fold(acronym.short) in folded)
-    ]
-    return [templates()["definition"].format(short=a.short, long=a.long) for a in named[:MAX_DEFINITIONS]]
+    lowered = {word.lower() for word in words}
+    named = [short for short in acronyms if short in words or (len(short) > 2 and short.lower() in lowered)]
+    return [templates()["definition"].format(short=short, long=acronyms[short]) for short in named[:MAX_DEFINITIONS]]
 
 
-def compose(documents: Sequence[LCDocument], levers: Sequence[LCDocument | None], question: str = "") -> str:
-    """Answer from the ranked passages; `levers[i]` is the whole lever of passage i, if any. The
-    acronyms the question names are spelled out first: officials ask what they mean."""
+def compose(
+    documents: Sequence[LCDocument],
+    parents: Sequence[LCDocument | None],
+    definitions: Sequence[str] = (),
+) -> str:
+    """Answer from the ranked passages; `parents[i]` is the row or list of passage i, if any; the
+    `definitions` of the acronyms a question asks about come first."""
     t = templates()
     best = documents[0]
-    parts = [render_passage(best, levers[0]), source_line(best.metadata)]
-    if spelled := definitions(question):
-        parts.insert(0, "\n".join(spelled))
+    parts = [render_passage(best, parents[0]), source_line(best.metadata)]
+    if definitions:
+        parts.insert(0, "\n".join(definitions))
     top = best.metadata.get("score", 0.0) or 1e-9
     others = [doc for doc in documents[1:] if doc.metadata.get("score", 0.0) >= SEE_ALSO_RATIO * top]
     if others:

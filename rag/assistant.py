@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document as LCDocument
 
-from rag.answer import compose, pieces, refusal, section_path
+from rag.answer import compose, definitions, pieces, refusal, section_path
 from rag.embeddings import load_embeddings
 from rag.errors import IndexUnavailable, IndexUnreachable
 from rag.llm import Writer
@@ -47,7 +47,7 @@ class Citation:
     section: str
     score: float
     kind: str = "paragraph"
-    lever: str = ""
+    lever: str = ""  # the row or list the passage belongs to (a plan row's issue), if any
 
 
 @dataclass(frozen=True)
@@ -249,49 +249,51 @@ class Assistant:
         return len({chunk.metadata["document"] for chunk in index.chunks.values()}), len(index.chunks)
 
     def _answer(self, question: str, query: Query, documents: list[LCDocument], index: SearchIndex) -> Answer:
-        """The refusal check, then the French answer citing each retrieved passage's lever."""
-        levers = [_lever(index, document) for document in documents]
+        """The refusal check, then the French answer citing each retrieved passage (a member with
+        its row or list); the acronyms a question asks the meaning of are spelled out first."""
+        parents = [_parent(index, document) for document in documents]
         verdict = judge(query, self.evidence(documents, index), index.bm25, self.thresholds)
         if verdict.refused:
             nearest = [str(document.metadata["title"]) for document in documents]
             return Answer(answer=refusal(index.topics, nearest), refused=True, refusal_reason=verdict.reason)
+        spelled = definitions(question, index.acronyms) if query.asks_meaning else []
         return Answer(
-            answer=compose(documents, levers, question),
+            answer=compose(documents, parents, spelled),
             refused=False,
-            citations=[_citation(document, lever) for document, lever in zip(documents, levers, strict=True)],
+            citations=[_citation(document, parent) for document, parent in zip(documents, parents, strict=True)],
         )
 
     def evidence(self, documents: list[LCDocument], index: SearchIndex | None = None) -> Evidence | None:
-        """What the refusal step checks: the best passage (its whole lever for a plan row), its
+        """What the refusal step checks: the best passage (with its row or list for a member), its
         section path and its document's title."""
         if not documents:
             return None
         index = index or self.index
         best = documents[0]
-        text = (_lever(index, best) or best).page_content
+        text = (_parent(index, best) or best).page_content
         chunk = index.chunks.get(best.metadata["id"])
         listing = chunk is not None and is_structure(chunk)
         return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing)
 
 
-def _lever(index: SearchIndex, document: LCDocument) -> LCDocument | None:
-    """The whole lever (enjeu and actions) a retrieved plan passage belongs to, in the same snapshot."""
+def _parent(index: SearchIndex, document: LCDocument) -> LCDocument | None:
+    """The row or list a retrieved member (an action, a key figure) belongs to, in the same snapshot."""
     chunk = index.chunks.get(document.metadata["id"])
-    lever = index.lever_of(chunk) if chunk else None
-    return LCDocument(page_content=lever.text, metadata=lever.metadata) if lever else None
+    parent = index.parent_of(chunk) if chunk else None
+    return LCDocument(page_content=parent.text, metadata=parent.metadata) if parent else None
 
 
-def _citation(document: LCDocument, lever: LCDocument | None = None) -> Citation:
-    """A plan row is cited whole (enjeu and all its actions, a few hundred characters) even when
-    one action matched, so the reader checks the lever in one place."""
+def _citation(document: LCDocument, parent: LCDocument | None = None) -> Citation:
+    """A member is cited with its row or list (a plan row: its issue and all its actions, a few
+    hundred characters) even when one item matched, so the reader checks it in one place."""
     meta = document.metadata
     return Citation(
-        text=(lever or document).page_content,
+        text=(parent or document).page_content,
         document=str(meta["document"]),
         title=str(meta["title"]),
         page=int(meta["page"]),
         section=section_path(meta),
         score=round(float(meta["score"]), 4),
         kind=str(meta.get("kind", "paragraph")),
-        lever=str(meta.get("enjeu", "")),
+        lever=str(meta.get("label", "")),
     )

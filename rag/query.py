@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ingest.numbering import PART_NOUNS, ROMAN
 from rag.analyzer import (
     Phrases,
     data_lines,
@@ -38,7 +40,6 @@ _SENTENCE = re.compile(r"(?<=[.?!;])\s+")
 _FOLLOW_UP_START = re.compile(r"^\s*(et|and|what about|ou|mais|aussi|pareil|idem)\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _ORDINALS = {
     **dict.fromkeys(("premier", "premiere", "1er", "1ere", "first"), 1),
     **dict.fromkeys(("deuxieme", "second", "seconde", "2e", "2eme", "2nd"), 2),
@@ -46,8 +47,10 @@ _ORDINALS = {
     **dict.fromkeys(("quatrieme", "4e", "4eme", "fourth"), 4),
     **dict.fromkeys(("cinquieme", "5e", "5eme", "fifth"), 5),
 }
-_PART_NOUN = r"(?:axe|axis|partie|part|volet|chapitre|chapter|titre)"
-_NUMBERED_PART = re.compile(rf"\b{_PART_NOUN}\s+(?:n\s*°?\s*)?([ivx]{{1,4}}|\d{{1,2}})(?:\s*[.\-]\s*([a-d]))?\b")
+_PART_NOUN = "(" + "|".join(noun.replace(" ", r"[\s-]+") for noun in PART_NOUNS) + ")s?"
+_NUMBERED_PART = re.compile(
+    rf"\b{_PART_NOUN}\s+(?:n\s*[°o]?\s*)?([ivx]{{1,4}}|\d{{1,2}}(?:\.\d{{1,2}})*)(?:\s*[.\-]\s*([a-d]))?\b"
+)
 _ORDINAL_PART = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(?:grand\s+|grande\s+)?{_PART_NOUN}\b")
 _DOTTED_PART = re.compile(r"\b([ivx]{1,4})\s*[.\-]\s*([a-d])\b")
 _SUB_PART = re.compile(r"\bsous[\s-]?(?:axe|partie)\s+([a-d])\b")
@@ -103,11 +106,11 @@ class ContentWord:
 
 @dataclass(frozen=True)
 class PartRef:
-    """A part of a plan the question points at by its number: "l'axe 2", "le deuxième axe",
-    "III.A", "sous-axe B" (axis 1-based; sub-axis letter lower-case, or None)."""
+    """A part of a document the question points at by its number: "l'axe 2" ("axe", ("2",)), "le
+    deuxième axe", "III.A" ("", ("3", "a")), "sous-axe B" ("", ("b",)), "l'article 4", "l'action 1.2"."""
 
-    axis: int | None
-    sub_axis: str | None = None
+    noun: str
+    numbers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class Query:
     places: tuple[str, ...] = ()  # places it is about ("en Espagne", "à Nîmes") that the documents never name
     wants_entity: bool = False  # "qui a réuni…", "où se sont tenues…": a person, an organisation, a place
     located: frozenset[str] = frozenset()  # stems of the places it is located in ("à Labège", "à Toulouse")
+    asks_meaning: bool = False  # "ZAN, ça veut dire quoi ?": the answer spells out the acronyms it names
 
 
 def is_follow_up(question: str) -> bool:
@@ -157,9 +161,16 @@ def content_words(question: str, vocabulary: frozenset[str]) -> list[ContentWord
     return list(found.values())
 
 
-def build_query(question: str, vocabulary: frozenset[str], previous: str | None = None) -> Query:
+def build_query(
+    question: str,
+    vocabulary: frozenset[str],
+    previous: str | None = None,
+    known_part: Callable[[PartRef], bool] | None = None,
+) -> Query:
     """Weighted terms for `question`; `previous` is the last user question of the conversation
-    (its last PREVIOUS_MAX_CHARS characters: a history turn can be of any length)."""
+    (its last PREVIOUS_MAX_CHARS characters: a history turn can be of any length). A numbered
+    part the documents do not have (`known_part` says no: "l'article 55 de la loi SRU" in a note
+    without articles) is read as words, not as a part."""
     previous = previous[-PREVIOUS_MAX_CHARS:] if previous else previous
     weights: dict[str, float] = {}
 
@@ -189,6 +200,8 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
     overview = find_cues(tokens, "overview_cues.txt")
     places = scoped_places(question)
     part = part_reference(question)
+    if part and known_part and not known_part(part):
+        part = None
     asked = {stem(word) for cue, _ in quantity for word in cue} - measure_words()
     # The shape asked ("résume", "les axes", "le premier axe") is not what the question is about:
     # searched for, "organisé" would find "Organiser la représentation HLM".
@@ -215,7 +228,14 @@ def build_query(question: str, vocabulary: frozenset[str], previous: str | None 
         part=part,
         places=tuple(place for place in places if not _known(place, vocabulary)),
         located=frozenset(stem(fold(word)) for place in places for word in place.split("-")),
+        asks_meaning=bool(find_cues(tokens, "meaning_cues.txt")) or _bare_acronym(question),
     )
+
+
+def _bare_acronym(question: str) -> bool:
+    """ "ZAE = ?", "PLAI ?": a short question naming an acronym asks what it stands for."""
+    tokens = re.findall(r"[^\W_]+", question)
+    return len(tokens) <= 3 and any(len(token) > 1 and token.isupper() for token in tokens)
 
 
 def gives_orders(question: str) -> bool:
@@ -261,20 +281,25 @@ def part_words(question: str) -> set[str]:
 
 
 def part_reference(question: str) -> PartRef | None:
-    """The numbered part of a plan the question names, if any."""
+    """The numbered part of a document the question names, if any."""
     folded = fold(question)
-    axis: int | None = None
-    letter: str | None = None
+    noun, numbers = "", []
     if found := _NUMBERED_PART.search(folded):
-        number, letter = found.group(1), found.group(2)
-        axis = int(number) if number.isdigit() else ROMAN.get(number)
+        noun = " ".join(found.group(1).replace("-", " ").split())
+        numbers = [_arabic(found.group(2)), *([found.group(3)] if found.group(3) else [])]
     elif found := _ORDINAL_PART.search(folded):
-        axis = _ORDINALS[found.group(1)]
+        noun = " ".join(found.group(2).replace("-", " ").split())
+        numbers = [str(_ORDINALS[found.group(1)])]
     elif found := _DOTTED_PART.search(folded):
-        axis, letter = ROMAN.get(found.group(1)), found.group(2)
-    if sub := _SUB_PART.search(folded):
-        letter = sub.group(1)
-    return PartRef(axis, letter) if axis or letter else None
+        numbers = [_arabic(found.group(1)), found.group(2)]
+    if (sub := _SUB_PART.search(folded)) and len(numbers) < 2:
+        numbers.append(sub.group(1))
+    return PartRef(noun, tuple(numbers)) if numbers else None
+
+
+def _arabic(number: str) -> str:
+    """ "iii" → "3"; digits as they are."""
+    return str(ROMAN[number]) if number in ROMAN else number
 
 
 def _subordinate_when(tokens: list[str], cue: tuple[tuple[str, ...], int]) -> bool:

@@ -1,8 +1,8 @@
-"""Hybrid retrieval: French BM25 fused with dense similarity from Chroma, grouped by lever.
+"""Hybrid retrieval: French BM25 fused with dense similarity from Chroma, one hit per row or list.
 
-`SearchIndex` is an immutable snapshot of what the store holds (chunks, BM25, levers);
+`SearchIndex` is an immutable snapshot of what the store holds (chunks, BM25, rows and lists);
 ingesting builds a new one and swaps it in, so a query never sees a half-built index.
-`HybridRetriever` is the LangChain retriever the answer chain calls.
+`HybridRetriever` is a LangChain retriever; the assistant calls its `search` directly.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.chunk import STRUCTURE_KINDS
+from ingest.chunk import MEMBER_KINDS, STRUCTURE_KINDS
+from ingest.numbering import Number
+from rag.acronyms import acronym_table
 from rag.analyzer import fold, stem
 from rag.lexical import BM25Index
-from rag.query import ROMAN, PartRef, Query, build_query
+from rag.query import PartRef, Query, build_query
 from rag.store import ChunkStore, StoredChunk
 
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
@@ -33,12 +35,10 @@ RARE_NAME_IDF = 2.0  # BM25 idf of 2: a name fewer than about one passage in eig
 STRUCTURE_BOOST = 1.5  # "résume…", "que contient l'axe II": nodes listing parts answer it
 STRUCTURE_DAMP = 0.6  # any other question: the passages below a node answer it more precisely
 PASSAGE_DAMP = 0.75  # a passage, when a part as a whole is asked for
-NARROWER_PART = 0.9  # a question fitting an axis and one of its sub-axes asks for the broader one
+NARROWER_PART = 0.9  # a question fitting a part and one of its sub-parts asks for the broader one
 PART_BOOST = 1.5  # "dans l'axe 2…": passages of that part; doubled for the part's own node
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")  # capitalised inside a sentence
-_AXIS_NUMBER = re.compile(r"^([IVX]+)\.")
-_SUB_LETTER = re.compile(r"^([A-Z])\s*[-–]")
 
 
 @dataclass(frozen=True)
@@ -51,22 +51,25 @@ class Hit:
     dense: float
 
     @property
-    def lever_key(self) -> tuple[str, str]:
-        return lever_key(self.chunk)
+    def group_key(self) -> tuple[str, str]:
+        return group_key(self.chunk)
 
 
-def lever_key(chunk: StoredChunk) -> tuple[str, str]:
-    """Chunks of one plan row (the enjeu and its actions) form one lever; any other chunk is its own."""
-    return (str(chunk.metadata["document"]), str(chunk.metadata.get("enjeu") or chunk.id))
+def group_key(chunk: StoredChunk) -> tuple[str, str]:
+    """A row or list and its members (a plan row and its actions, key figures and their list) are
+    one answer; any other chunk is its own."""
+    return (str(chunk.metadata["document"]), str(chunk.metadata.get("group") or chunk.id))
 
 
 @dataclass(frozen=True)
 class Filters:
+    """Restrict a search to one document and/or one top-level part of it (its heading as written)."""
+
     document: str | None = None
-    axis: str | None = None
+    part: str | None = None
 
     def where(self) -> dict[str, Any] | None:
-        clauses = [{key: value} for key, value in (("document", self.document), ("axis", self.axis)) if value]
+        clauses = [{key: value} for key, value in (("document", self.document), ("top", self.part)) if value]
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -74,12 +77,12 @@ class Filters:
     def accepts(self, chunk: StoredChunk) -> bool:
         meta = chunk.metadata
         return (not self.document or meta.get("document") == self.document) and (
-            not self.axis or meta.get("axis") == self.axis
+            not self.part or meta.get("top") == self.part
         )
 
 
 class SearchIndex:
-    """What the store holds, ready to search: chunks by id, BM25, and each lever's row chunk."""
+    """What the store holds, ready to search: chunks by id, BM25, and the row or list of each group."""
 
     def __init__(self, chunks: Iterable[StoredChunk], vectors: np.ndarray | None = None) -> None:
         self.chunks = {chunk.id: chunk for chunk in chunks}
@@ -90,20 +93,21 @@ class SearchIndex:
         self.bm25 = BM25Index((chunk.id, chunk.to_chunk().lexical_text) for chunk in self.chunks.values())
         self.vocabulary = frozenset(self.bm25.postings)
         self.naming = {id for id, chunk in self.chunks.items() if self._names_someone(chunk.text)}
-        self.levers = {
-            (str(chunk.metadata["document"]), str(chunk.metadata["enjeu"])): chunk
+        self.groups = {
+            group_key(chunk): chunk
             for chunk in self.chunks.values()
-            if chunk.metadata.get("kind") == "enjeu"
+            if chunk.metadata.get("group") and chunk.kind not in MEMBER_KINDS
         }
+        self.tops = {str(chunk.metadata.get("top")) for chunk in self.chunks.values() if chunk.metadata.get("top")}
 
     @cached_property
     def topics(self) -> dict[str, list[str]]:
-        """Per document title, its first topics in reading order (plan axes, key figures, sections),
-        computed once per snapshot: a refusal must not sort the whole index."""
+        """Per document title, its first topics in reading order (its top-level parts), computed
+        once per snapshot: a refusal must not sort the whole index."""
         topics: dict[str, list[str]] = {}
         for chunk in sorted(self.chunks.values(), key=lambda c: (c.metadata["document"], c.metadata["position"])):
             meta = chunk.metadata
-            topic = str(meta.get("axis") or ("chiffres clés" if meta.get("kind") == "figure" else meta.get("section")))
+            topic = _topic(str(meta.get("top") or ""))
             entries = topics.setdefault(str(meta["title"]), [])
             if topic and topic not in entries and len(entries) < TOPICS_PER_DOCUMENT:
                 entries.append(topic)
@@ -132,22 +136,38 @@ class SearchIndex:
         return [(self._order[index], float(scores[index])) for index in best if np.isfinite(scores[index])]
 
     def understand(self, question: str, previous: str | None = None) -> Query:
-        """The question analysed once, against this snapshot's vocabulary (typo correction)."""
-        return build_query(question, self.vocabulary, previous)
+        """The question analysed once, against this snapshot's vocabulary (typo correction) and
+        its numbered parts."""
+        return build_query(question, self.vocabulary, previous, known_part=lambda part: bool(self.part_nodes(part)))
+
+    @cached_property
+    def acronyms(self) -> dict[str, str]:
+        """What the acronyms of the documents stand for (their own definitions first)."""
+        passages = [chunk for chunk in self.chunks.values() if chunk.kind not in STRUCTURE_KINDS]
+        return acronym_table(
+            (chunk.text for chunk in passages if chunk.kind != "row"),
+            (chunk.text for chunk in passages if chunk.kind == "row"),
+        )
+
+    @cached_property
+    def sections(self) -> list[StoredChunk]:
+        return [chunk for chunk in self.chunks.values() if chunk.kind == "section"]
 
     def part_nodes(self, part: PartRef) -> list[str]:
-        """Ids of the node of a numbered part: the sub-axis node when a letter is given, else the axis node."""
-        kind = "sub_axis" if part.sub_axis else "axis"
-        return [id for id, chunk in self.chunks.items() if chunk.metadata.get("kind") == kind and _in_part(part, chunk)]
+        """Ids of the section nodes of a numbered part ("l'axe 2": the node whose own heading is "AXE 2 – …")."""
+        return [chunk.id for chunk in self.sections if _part_depth(part, chunk) == len(chunk.path) - 1]
 
-    def lever_of(self, chunk: StoredChunk) -> StoredChunk | None:
-        """The enjeu chunk (whole lever) an action or enjeu chunk belongs to."""
-        enjeu = chunk.metadata.get("enjeu")
-        return self.levers.get((str(chunk.metadata["document"]), str(enjeu))) if enjeu else None
+    def parent_of(self, chunk: StoredChunk) -> StoredChunk | None:
+        """The row or list a member (an action, a key figure) belongs to; a row holding a list is its own."""
+        if chunk.kind in MEMBER_KINDS:
+            return self.groups.get(group_key(chunk))
+        if chunk.kind == "row" and chunk.items:
+            return chunk
+        return None
 
 
 class HybridRetriever(BaseRetriever):
-    """Weighted fusion of normalised BM25 and cosine scores; one hit per lever, best first."""
+    """Weighted fusion of normalised BM25 and cosine scores; one hit per row or list, best first."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -161,7 +181,7 @@ class HybridRetriever(BaseRetriever):
     def search(
         self, query: Query, k: int | None = None, filters: Filters | None = None, index: SearchIndex | None = None
     ) -> list[Hit]:
-        """The best hits, one per lever, all read from one snapshot: `index` (the request's), else
+        """The best hits, one per row or list, all read from one snapshot: `index` (the request's), else
         the current one, read once — a reload swapping `self.index` meanwhile changes nothing here."""
         index = index or self.index
         filters = filters or Filters()
@@ -199,7 +219,7 @@ class HybridRetriever(BaseRetriever):
             hits.append(Hit(chunk, score, lexical.get(chunk_id, 0.0), dense.get(chunk_id, 0.0)))
         # Ties in reading order, then by document and id: the same citations after every restart.
         hits.sort(key=_rank)
-        return _one_per_lever(hits)[: k or self.k]
+        return _one_per_group(hits)[: k or self.k]
 
     def _boosts(self, query: Query, lexical: dict[str, float], index: SearchIndex) -> dict[str, float]:
         """The boost of each BM25 candidate, computed once per search."""
@@ -208,9 +228,9 @@ class HybridRetriever(BaseRetriever):
     def _lexical_decides(
         self, lexical: dict[str, float], boosts: dict[str, float], query: Query, index: SearchIndex
     ) -> bool:
-        """Whether dense scores could not change the best lever, so embedding the query (most of an
-        answer's time, see `make bench`) can be skipped: the best lever's fused score, counting its
-        dense part as 0, beats every other lever's with a perfect dense part."""
+        """Whether dense scores could not change the best hit, so embedding the query (most of an
+        answer's time, see `make bench`) can be skipped: the best group's fused score, counting its
+        dense part as 0, beats every other group's with a perfect dense part."""
         matched = [(index.chunks[chunk_id], score) for chunk_id, score in lexical.items()]
         if not matched:
             return False
@@ -223,7 +243,7 @@ class HybridRetriever(BaseRetriever):
         ceiling *= (STRUCTURE_BOOST if query.wants_overview else 1.0) * (PART_BOOST**2 if query.part else 1.0)
         ceiling *= ENTITY_BOOST if query.wants_entity else 1.0
         for chunk, score in matched:
-            if lever_key(chunk) != lever_key(leader):
+            if group_key(chunk) != group_key(leader):
                 ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
         return worst[leader.id] > ceiling
 
@@ -265,44 +285,63 @@ def _rank(hit: Hit) -> tuple[float, int, str, str]:
 
 
 def is_structure(chunk: StoredChunk) -> bool:
-    """A node listing parts: document, axis, sub-axis, section, or a lead-in with its list."""
-    return chunk.metadata.get("kind") in STRUCTURE_KINDS or bool(chunk.parts)
+    """A node listing parts: the document, a section, or a lead-in with its list."""
+    return chunk.kind in STRUCTURE_KINDS or bool(chunk.parts)
 
 
 def _structure_boost(query: Query, chunk: StoredChunk) -> float:
     """Structure nodes answer questions about a part as a whole, passages the precise ones; a
-    numbered part ("axe II", "III.A") favours what lies in it, and most its own node."""
+    numbered part ("axe II", "III.A", "article 3") favours what lies in it, and most its own node."""
     boost = 1.0
     if query.wants_overview and is_structure(chunk):
         boost = STRUCTURE_BOOST
-        if chunk.metadata.get("kind") == "sub_axis" and not (query.part and query.part.sub_axis):
+        if chunk.kind == "section" and len(chunk.path) > 1 and not (query.part and len(query.part.numbers) > 1):
             boost *= NARROWER_PART
     elif query.wants_overview:
         boost = PASSAGE_DAMP
-    elif chunk.metadata.get("kind") in STRUCTURE_KINDS:  # a lead-in with its list is a passage too
+    elif chunk.kind in STRUCTURE_KINDS:  # a lead-in with its list is a passage too
         boost = STRUCTURE_DAMP
-    if query.part and _in_part(query.part, chunk):
+    if query.part and (depth := _part_depth(query.part, chunk)) is not None:
         boost *= PART_BOOST
-        kind = chunk.metadata.get("kind")
-        if kind == ("sub_axis" if query.part.sub_axis else "axis"):
+        if chunk.kind == "section" and depth == len(chunk.path) - 1:
             boost *= PART_BOOST
     return boost
 
 
-def _in_part(part: PartRef, chunk: StoredChunk) -> bool:
-    axis = _AXIS_NUMBER.match(str(chunk.metadata.get("axis") or ""))
-    sub = _SUB_LETTER.match(str(chunk.metadata.get("sub_axis") or ""))
-    if part.axis and (not axis or ROMAN.get(axis.group(1).lower()) != part.axis):
+def _part_depth(part: PartRef, chunk: StoredChunk) -> int | None:
+    """Where in the chunk's heading path the part's numbers are ("axe 2" in "AXE 2 – …" › "Fiche 3":
+    depth 0), or None when the chunk lies outside the part."""
+    numbers = chunk.numbers
+    for depth, number in enumerate(numbers):
+        if number is None or not _same(part.noun, part.numbers[0], number):
+            continue
+        if len(part.numbers) == 1:
+            return depth
+        for deeper in range(depth + 1, len(numbers)):
+            found = numbers[deeper]
+            if found is not None and ".".join(found.parts) == part.numbers[1]:
+                return deeper
+    return None
+
+
+def _same(noun: str, asked: str, number: Number) -> bool:
+    """ "axe 2" is "AXE 2 –" and "II." (a bare number answers any noun), not "Action 2" or "Article 2"."""
+    if ".".join(number.parts) != asked:
         return False
-    return not part.sub_axis or bool(sub and sub.group(1).lower() == part.sub_axis)
+    return not noun or not number.noun or noun[:4] == number.noun[:4]
 
 
-def _one_per_lever(hits: list[Hit]) -> list[Hit]:
+def _topic(top: str) -> str:
+    """A top-level heading as a topic of a refusal's list (its first words when long)."""
+    return top if len(top) <= 90 else top[:87].rstrip() + "…"
+
+
+def _one_per_group(hits: list[Hit]) -> list[Hit]:
     seen: set[tuple[str, str]] = set()
     kept = []
     for hit in hits:
-        if hit.lever_key not in seen:
-            seen.add(hit.lever_key)
+        if hit.group_key not in seen:
+            seen.add(hit.group_key)
             kept.append(hit)
     return kept
 

@@ -30,6 +30,7 @@ from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
 from ingest import Chunk, Document
+from ingest.numbering import Number, heading_number
 from rag.errors import IndexUnreachable
 from rag.settings import Settings
 
@@ -40,9 +41,9 @@ _PLACEHOLDER = [1.0]  # a register record's vector: Chroma stores one per record
 READ_PAGE = 5000  # Chroma's SQLite fails with "too many SQL variables" on one get of ~30k+ rows
 
 
-def actions_of(metadata: dict[str, Any]) -> list[str]:
-    """A lever's actions, kept in Chroma's flat metadata as a JSON list."""
-    return list(json.loads(str(metadata.get("actions") or "[]")))
+def json_list(metadata: dict[str, Any], key: str) -> list[str]:
+    """A list field of a chunk (its path, items, parts), kept in Chroma's flat metadata as JSON."""
+    return list(json.loads(str(metadata.get(key) or "[]")))
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,34 @@ class StoredChunk:
     metadata: dict[str, Any]
 
     @cached_property  # decoded once per snapshot, not at every ranking of the chunk
-    def actions(self) -> list[str]:
-        return actions_of(self.metadata)
+    def items(self) -> list[str]:
+        """A row's list (a plan lever's actions)."""
+        return json_list(self.metadata, "items")
 
     @cached_property
     def parts(self) -> list[str]:
-        """A structure node's parts (sub-axes, levers, sections), in reading order."""
-        return list(json.loads(self.metadata.get("parts") or "[]"))
+        """A structure node's or a list's parts, in reading order."""
+        return json_list(self.metadata, "parts")
+
+    @cached_property
+    def path(self) -> list[str]:
+        """The headings above the chunk, outermost first."""
+        return json_list(self.metadata, "path")
+
+    @property
+    def kind(self) -> str:
+        return str(self.metadata.get("kind", "paragraph"))
+
+    @cached_property
+    def numbers(self) -> list[Number | None]:
+        """The numbers of the headings above ("AXE 2 –" → 2), to match "l'axe 2" in a question."""
+        return [heading_number(heading) for heading in self.path]
 
     def to_chunk(self) -> Chunk:
         fields = {key: value for key, value in self.metadata.items() if key in Chunk.__dataclass_fields__}
-        fields["actions"] = tuple(self.actions)
+        fields["items"] = tuple(self.items)
         fields["parts"] = tuple(self.parts)
+        fields["path"] = tuple(self.path)
         return Chunk(text=self.text, **fields)
 
 
