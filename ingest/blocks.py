@@ -51,5 +51,5 @@ def strip_bullet(text: str) -> str:
 
 def is_bullet(text: str) -> bool:
     """A line opening on a bullet sign; a dash only when a space follows ("- item", not "-5 %")."""
-    text = text.lstrip()
-    return bool(text) and text[0] in BULLET_CHARS and (len(text) == 1 or text[1] == " " or text[0] not in "-–*")
+    text = text.strip()
+    return len(text) > 1 and text[0] in BULLET_CHARS and (text[1] == " " or text[0] not in "-–*")

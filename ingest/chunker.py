@@ -30,6 +30,8 @@ MAX_SENTENCE = MAX_PASSAGE  # a "sentence" longer than this (a list without full
 CAPTION_CHARS = 160  # a short paragraph just above a table's rows is its caption
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý«\"0-9•▪–-])")
 _HAS_NUMBER = re.compile(r"\d")
+# A list item's own numbering ("Orientation 2 –", "1°", "a)") is no figure.
+_LABEL = re.compile(r"^\W*(?:[^\W\d]+[\s-]+)?(?:n\s*°\s*)?(?:\d+(?:\.\d+)*|[a-z])\s*(?:°|[–.:)-])")
 MIN_WORDS = 4  # a lone passage shorter than this, without a number, is a label ("Liberté Égalité Fraternité")
 
 
@@ -68,13 +70,13 @@ def chunk_blocks(blocks: list[Block], document: str, title: str, author: str = "
     root = _tree(blocks)
     made = _Maker(document, title, author)
     passages = list(made.section(root, ()))
-    chunks = [*passages, *structure_nodes(passages)]
+    chunks = [*passages, *structure_nodes(passages, root.heading)]
     return [replace(chunk, position=position) for position, chunk in enumerate(chunks)]
 
 
 def _tree(blocks: list[Block]) -> _Section:
     """Sections nested by heading level. A lone top heading opening the document (its title, the
-    only one of its level) is not a section: everything would sit under it."""
+    only one of its level) is not a section, everything would sit under it: it is the root's."""
     headings = [block for block in blocks if block.kind == "heading"]
     top = min((block.level for block in headings), default=0)
     title_only = bool(headings) and headings[0].level == top and sum(b.level == top for b in headings) == 1
@@ -83,6 +85,7 @@ def _tree(blocks: list[Block]) -> _Section:
     for index, block in enumerate(blocks):
         if block.kind == "heading":
             if title_only and block is headings[0] and not any(b.kind != "heading" for b in blocks[:index]):
+                root.heading = block.text  # the document's own title, shown by its node
                 continue
             while len(stack) > 1 and stack[-1].level >= block.level:
                 stack.pop()
@@ -115,7 +118,7 @@ class _Maker:
     def section(self, section: _Section, above: tuple[str, ...], lead: list[_Unit] | None = None) -> Iterator[Chunk]:
         """The passages of a section and of the sections under it, in reading order; `lead` is
         text too short to stand alone just above the section (a dateline), read with its start."""
-        path = (*above, section.heading) if section.heading else above
+        path = (*above, section.heading) if section.heading and section.level else above
         units: list[_Unit] = list(lead or [])
 
         def flush() -> Iterator[Chunk]:
@@ -218,7 +221,7 @@ def _lists(units: list[_Unit]) -> list[_Unit]:
         else:
             merged.append(replace(unit))
     for index, unit in enumerate(merged):
-        numbered = [item for item in unit.items if _HAS_NUMBER.search(item)]
+        numbered = [item for item in unit.items if _HAS_NUMBER.search(_LABEL.sub("", item, count=1))]
         if len(unit.items) >= 2 and len(numbered) * 2 > len(unit.items):
             merged[index] = replace(unit, figures=tuple(numbered))
     return merged

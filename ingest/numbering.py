@@ -35,6 +35,8 @@ PART_NOUNS = (
     "section",
     "programme",
 )
+# Nouns a bare number answers ("l'axe 2" is "II. …"); the others name their part in the heading.
+GENERIC_PART_NOUNS = frozenset({"axe", "axis", "partie", "part", "chapitre", "chapter", "titre", "section", "volet"})
 _NOUN = "|".join(noun.replace(" ", r"[\s-]+") for noun in PART_NOUNS)
 _LABEL = re.compile(
     rf"^(?:({_NOUN})s?\s*(?:n\s*[°o]\s*)?)?([ivx]{{1,4}}|\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}|[a-h])(?:er|ere)?"

@@ -31,7 +31,10 @@ TOP_MARGIN = 0.06  # top band of the page where running headers live
 BOTTOM_MARGIN = 0.07  # bottom band: footers and page numbers
 PARAGRAPH_GAP = 1.45  # a baseline-to-baseline gap above this many font sizes starts a new paragraph
 COLUMN_GAP = 1.8  # a horizontal gap wider than this many font sizes separates two columns
-MIN_COLUMN_ROWS = 4  # lines split at the same place a page needs to be read as two columns
+MIN_COLUMN_ROWS = 4  # lines on each side of the gutter a page needs to be read as two columns
+RULE_WIDTH = 0.4  # a horizontal rule this share of the page wide may separate table rows…
+RULE_GAP = 40  # …when the next rule is at most this many points below
+COLUMN_SPACE = 7  # points of blank no word crosses between two columns of a rules-only table
 BIGGER = 1.0  # points above the body size that make a short line a heading
 HEADING_CHARS = 200  # a heading is at most this long (a bigger or bold line)
 NUMBERED_HEADING_CHARS = 120  # a numbered body-size line longer than this is a numbered paragraph
@@ -63,6 +66,8 @@ class Table:
     rows: list[list[str | None]]
     bold: list[bool]
     top: float
+    x0: float
+    x1: float
     page: int
 
 
@@ -132,23 +137,91 @@ def _open(data: bytes, filename: str) -> PdfReader:
 def _page_items(page: Any, number: int) -> list[Line | Table]:
     """The page's tables and lines in reading order (a two-column page: left column, then right)."""
     found = page.find_tables()
-    tables = [_table(page, table, number) for table in found]
+    found += _tables_between_rules(page, [table.bbox for table in found])
+    tables = [table for table in (_table(page, found_table, number) for found_table in found) if table is not None]
     boxes = [table.bbox for table in found]
     words = [
         word
         for word in page.extract_words(extra_attrs=["fontname", "size"], use_text_flow=False)
         if not any(_inside(word, box) for box in boxes)
     ]
-    lines = _lines(words, number)
-    ordered = _reading_order(lines, float(page.width))
-    items: list[Line | Table] = []
-    pending = sorted([t for t in tables if t is not None], key=lambda t: t.top)
-    for line in ordered:
-        while pending and pending[0].top < line.top:
-            items.append(pending.pop(0))
-        items.append(line)
-    items.extend(pending)
-    return items
+    return _reading_order([*_lines(words, number), *tables], float(page.width))
+
+
+def _tables_between_rules(page: Any, known: list[tuple[float, float, float, float]]) -> list[Any]:
+    """Tables drawn with horizontal rules only (a report's style: a shaded header, a line under
+    each row). pdfplumber's finder needs the columns: they are the vertical gaps no word of the
+    region crosses, given to it as explicit lines."""
+    height, width = float(page.height), float(page.width)
+    rules = sorted(
+        (float(edge["top"]), float(edge["x0"]), float(edge["x1"]))
+        for edge in page.edges
+        if edge["orientation"] == "h"
+        and float(edge["x1"]) - float(edge["x0"]) > RULE_WIDTH * width
+        and TOP_MARGIN * height < float(edge["top"]) < (1 - BOTTOM_MARGIN) * height
+        and not any(box[1] - 2 <= float(edge["top"]) <= box[3] + 2 for box in known)  # a ruled table's own
+    )
+    found = []
+    for top, bottom, left, right in _rule_runs(rules):
+        region = page.crop((left - 1, top - 1, right + 1, bottom + 1), strict=False)
+        words = region.extract_words()
+        if not words:
+            continue
+        columns = _column_edges(words)
+        if len(columns) < 3:  # a single column: ruled paragraphs, not a table
+            continue
+        settings = {"vertical_strategy": "explicit", "explicit_vertical_lines": columns, "horizontal_strategy": "lines"}
+        for table in region.find_tables(settings):
+            if len(table.rows) >= 2:
+                table.spanning = {i for i, row in enumerate(table.rows) if _crosses(region, row.bbox, columns[1:-1])}
+                found.append(table)
+    return found
+
+
+def _crosses(region: Any, box: tuple[float, float, float, float], edges: list[float]) -> bool:
+    """Whether a word of the row runs across a column boundary: a note under the table, not a row."""
+    words = region.crop(box, strict=False).extract_words()
+    return any(word["x0"] < edge < word["x1"] for word in words for edge in edges)
+
+
+def _rule_runs(rules: list[tuple[float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Runs of at least three horizontal rules of about the same width, close to each other: the
+    rows of a table (top, bottom, left, right)."""
+    runs: list[list[tuple[float, float, float]]] = []
+    for rule in rules:
+        last = runs[-1][-1] if runs else None
+        if last and rule[0] - last[0] <= RULE_GAP and abs(rule[1] - last[1]) < 3 and abs(rule[2] - last[2]) < 3:
+            runs[-1].append(rule)
+        elif not (last and abs(rule[0] - last[0]) < 1):  # the same rule drawn twice
+            runs.append([rule])
+    return [(run[0][0], run[-1][0], run[0][1], run[0][2]) for run in runs if len(run) >= 3]
+
+
+def _column_edges(words: list[dict[str, Any]]) -> list[float]:
+    """x positions of the column boundaries: the table's sides and every vertical band at least
+    COLUMN_SPACE points wide that the words of almost no row cross (a note under the table, a
+    long title, may run across the columns)."""
+    rows: dict[int, list[tuple[int, int]]] = {}
+    for word in words:
+        rows.setdefault(round(float(word["top"]) / 2), []).append((int(word["x0"]), int(word["x1"]) + 1))
+    left = min(x0 for spans in rows.values() for x0, _ in spans)
+    right = max(x1 for spans in rows.values() for _, x1 in spans)
+    occupied = [0] * (right - left + 1)
+    for spans in rows.values():
+        covered = {x for x0, x1 in spans for x in range(x0, x1)}
+        for x in covered:
+            occupied[x - left] += 1
+    tolerance = max(1, len(rows) // 8)
+    edges = [left - 2.0]
+    start = None
+    for offset, count in enumerate(occupied):
+        if count <= tolerance and start is None:
+            start = offset
+        elif count > tolerance and start is not None:
+            if offset - start >= COLUMN_SPACE:
+                edges.append(left + (start + offset) / 2)
+            start = None
+    return [*edges, right + 2.0]
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
@@ -198,51 +271,41 @@ def _is_bold(font: str) -> bool:
     return any(weight in font for weight in ("bold", "black", "heavy", "semibold", "demi"))
 
 
-def _reading_order(lines: list[Line], width: float) -> list[Line]:
-    """Top to bottom; where the page is set in two columns (many lines split at the same x, in
-    the middle third of the page), each band of two-column lines is read left column first."""
-    gutter = _gutter(lines, width)
-    ordered = sorted(lines, key=lambda line: (line.top, line.x0))
+def _reading_order(items: list[Line | Table], width: float) -> list[Line | Table]:
+    """Top to bottom; where the page is set in two columns (a vertical band in the middle third
+    that many lines end before or start after, and few cross), each stretch of the page between
+    lines that cross it is read left column first."""
+    ordered = sorted(items, key=lambda item: (item.top, item.x0))
+    gutter = _gutter([item for item in items if isinstance(item, Line)], width)
     if gutter is None:
         return ordered
-    result: list[Line] = []
-    left: list[Line] = []
-    right: list[Line] = []
-    for line in ordered:
-        if line.x1 <= gutter:
-            left.append(line)
-        elif line.x0 >= gutter:
-            right.append(line)
-        else:  # a line across the gutter (a title over both columns) closes the band
+    result: list[Line | Table] = []
+    left: list[Line | Table] = []
+    right: list[Line | Table] = []
+    for item in ordered:
+        if item.x1 <= gutter + 1:
+            left.append(item)
+        elif item.x0 >= gutter - 1:
+            right.append(item)
+        else:  # across the gutter (a title over both columns): closes the stretch
             result.extend(left + right)
             left, right = [], []
-            result.append(line)
+            result.append(item)
     return result + left + right
 
 
 def _gutter(lines: list[Line], width: float) -> float | None:
-    """Where the right column starts on a two-column page, or None."""
-    starts: Counter[int] = Counter()
-    rows: dict[int, list[Line]] = {}
-    for line in lines:
-        rows.setdefault(round(line.bottom), []).append(line)
-    for row in rows.values():
-        for line in row[1:] if len(row) > 1 else ():
-            if 0.3 * width <= line.x0 <= 0.7 * width:
-                starts[round(line.x0 / 4) * 4] += 1
-    right_starts = Counter[int]()
-    for line in lines:
-        if 0.3 * width <= line.x0 <= 0.7 * width:
-            right_starts[round(line.x0 / 4) * 4] += 1
-    if not starts:
-        return None
-    x, count = starts.most_common(1)[0]
-    if count < MIN_COLUMN_ROWS:
-        return None
-    gutter = x - 4.0
-    crossing = sum(1 for line in lines if line.x0 < gutter < line.x1)
-    beside = right_starts[x] + right_starts[x - 4] + right_starts[x + 4]
-    return gutter if crossing < beside else None
+    """The x between the two columns of a two-column page, or None for a one-column page."""
+    best: tuple[int, float] | None = None
+    for step in range(int(0.3 * width), int(0.7 * width), 2):
+        x = float(step)
+        left = sum(1 for line in lines if line.x1 <= x)
+        right = sum(1 for line in lines if line.x0 >= x)
+        crossing = len(lines) - left - right
+        if left >= MIN_COLUMN_ROWS and right >= MIN_COLUMN_ROWS and crossing * 6 <= left + right:
+            if best is None or crossing < best[0]:
+                best = (crossing, x)
+    return best[1] if best else None
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -252,6 +315,9 @@ def _table(page: Any, found: Any, number: int) -> Table | None:
     rows = [[cell if cell is None else cell.strip() for cell in row] for row in found.extract()]
     if not rows:
         return None
+    for index in getattr(found, "spanning", ()):  # a note across the columns: one cell of text
+        text = page.crop(found.rows[index].bbox, strict=False).extract_text() or ""
+        rows[index] = [text] + [None] * (len(rows[index]) - 1)
     bold = []
     for row in found.rows:
         chars = [
@@ -262,7 +328,8 @@ def _table(page: Any, found: Any, number: int) -> Table | None:
             if char["text"].strip()
         ]
         bold.append(bool(chars) and all(_is_bold(str(char["fontname"])) for char in chars))
-    return Table(rows=rows, bold=bold, top=float(found.bbox[1]), page=number)
+    x0, top, x1, _ = (float(value) for value in found.bbox)
+    return Table(rows=rows, bold=bold, top=top, x0=x0, x1=x1, page=number)
 
 
 def _cell_lines(text: str | None) -> tuple[str, list[str]]:
@@ -329,6 +396,9 @@ def _table_blocks(table: Table, previous: _Columns | None) -> tuple[list[Block],
     blocks: list[Block] = []
     above: list[str | None] = [None] * len(columns)
     for row in body:
+        if row[0] and all(cell is None for cell in row[1:]):  # one cell across the table: a note
+            blocks.append(Block("paragraph", join_lines([row[0]]), table.page))
+            continue
         filled = [cell if cell is not None else (above[i] if i == 0 else "") for i, cell in enumerate(row)]
         above = list(filled)
         if not any(filled):
@@ -481,8 +551,8 @@ def _heading_key(group: list[Line], body: float) -> tuple[float, int, int] | Non
     ends_sentence = text.rstrip().endswith((".", ";", ",")) and not (number and len(text) < 12)
     if size >= body + BIGGER and len(text) <= HEADING_CHARS:
         return (-size, 0 if bold else 1, depth)
-    if bold and len(text) <= HEADING_CHARS * 3 // 4 and not ends_sentence:
-        return (-size, 0, depth)
+    if bold and len(text) <= HEADING_CHARS * 3 // 4 and not ends_sentence and not text.endswith(":"):
+        return (-size, 0, depth)  # a bold label ending with ":" ("Nombre de conseillers :") leads into its text
     if (
         number
         and len(group) == 1

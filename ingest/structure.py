@@ -38,24 +38,24 @@ class _Part:
         return child if isinstance(child, Chunk) else child.first()
 
 
-def structure_nodes(passages: list[Chunk]) -> list[Chunk]:
-    """The document node, then one node per section holding at least two parts."""
+def structure_nodes(passages: list[Chunk], heading: str = "") -> list[Chunk]:
+    """The document node (with the document's own title `heading`, when it opens with one), then
+    one node per section holding at least two parts."""
     cited = [chunk for chunk in passages if chunk.kind not in MEMBER_KINDS]
     if not cited:
         return []
     root = _Part(())
     for chunk in cited:
         part = root
-        for depth in range(len(chunk.path)):
-            heading = chunk.path[depth]
-            if heading not in part.index:
+        for depth, title in enumerate(chunk.path):
+            if title not in part.index:
                 child = _Part(chunk.path[: depth + 1])
-                part.index[heading] = child
+                part.index[title] = child
                 part.children.append(child)
-            part = part.index[heading]
+            part = part.index[title]
         part.children.append(chunk)
     nodes = [node for part in _walk(root) if part.path and len(part.children) >= 2 for node in [_section_node(part)]]
-    document = _document_node(root, cited)
+    document = _document_node(root, cited, heading)
     return [document, *nodes] if document else nodes
 
 
@@ -91,7 +91,7 @@ def _describe(child: _Part | Chunk) -> str:
     return _line(child.text)
 
 
-def _document_node(root: _Part, passages: list[Chunk]) -> Chunk | None:
+def _document_node(root: _Part, passages: list[Chunk], heading: str) -> Chunk | None:
     """The document's title, lead paragraph and top-level parts; none for a document of one part,
     which its passages already answer."""
     tops = [child for child in root.children if isinstance(child, _Part)]
@@ -99,7 +99,8 @@ def _document_node(root: _Part, passages: list[Chunk]) -> Chunk | None:
         return None
     first = passages[0]
     lead = next((c.text for c in passages if c.kind == "paragraph" and len(c.text.split()) >= LEAD_MIN_WORDS), "")
-    lines = [first.title, _line(lead) if lead else "", *(f"▪ {_describe(top)}" for top in tops[:MAX_LISTED])]
+    own = heading if heading and heading != first.title else ""
+    lines = [first.title, own, _line(lead) if lead else "", *(f"▪ {_describe(top)}" for top in tops[:MAX_LISTED])]
     return replace(
         first,
         text="\n".join(line for line in lines if line),

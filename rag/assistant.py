@@ -252,7 +252,7 @@ class Assistant:
         """The refusal check, then the French answer citing each retrieved passage (a member with
         its row or list); the acronyms a question asks the meaning of are spelled out first."""
         parents = [_parent(index, document) for document in documents]
-        verdict = judge(query, self.evidence(documents, index), index.bm25, self.thresholds)
+        verdict = judge(query, self.evidence(documents, index, query), index.bm25, self.thresholds)
         if verdict.refused:
             nearest = [str(document.metadata["title"]) for document in documents]
             return Answer(answer=refusal(index.topics, nearest), refused=True, refusal_reason=verdict.reason)
@@ -263,9 +263,11 @@ class Assistant:
             citations=[_citation(document, parent) for document, parent in zip(documents, parents, strict=True)],
         )
 
-    def evidence(self, documents: list[LCDocument], index: SearchIndex | None = None) -> Evidence | None:
+    def evidence(
+        self, documents: list[LCDocument], index: SearchIndex | None = None, query: Query | None = None
+    ) -> Evidence | None:
         """What the refusal step checks: the best passage (with its row or list for a member), its
-        section path and its document's title."""
+        section path, its document's title, and whether it is the numbered part `query` names."""
         if not documents:
             return None
         index = index or self.index
@@ -273,7 +275,8 @@ class Assistant:
         text = (_parent(index, best) or best).page_content
         chunk = index.chunks.get(best.metadata["id"])
         listing = chunk is not None and is_structure(chunk)
-        return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing)
+        part = bool(query and query.part and chunk and chunk.id in index.part_nodes(query.part))
+        return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing, part)
 
 
 def _parent(index: SearchIndex, document: LCDocument) -> LCDocument | None:

@@ -58,6 +58,15 @@ _SUB_PART = re.compile(r"\bsous[\s-]?(?:axe|partie)\s+([a-d])\b")
 _SCOPED_PLACE = re.compile(
     r"(?:^|\s)(?:en|au|aux|dans|pour|in|à)\s+(?:la\s+|le\s+|les\s+|l['’])?([A-ZÀ-Ý][^\W\d_]+(?:-[^\W\d_]+)*)"
 )
+# The asker introducing themselves, up to the end of the clause: "je suis maire d'un village de 400 âmes
+# dans le Ségala,", "nous sommes une commune de l'Aveyron.", "élue à Millau :".
+_INTRODUCTION = re.compile(
+    r"\b(?:je\s+suis|j['’]\s*habite|nous\s+sommes|on\s+est|ici\s+(?:à|a|en|dans)|chez\s+nous|"
+    r"(?:ma|notre)\s+(?:commune|ville|village|mairie|interco\w*|agglo\w*|communauté)|"
+    r"(?:maire|élue?|elue?|adjointe?|conseill[eè]re?\s+\w+)\s+(?:de|du|d['’]|à|a|en|dans))"
+    r"[^.;:!?,]*",
+    re.IGNORECASE,
+)
 # Whose plan: "le plan logement de la Nouvelle-Aquitaine", "le plan d'action de l'AR HLM Provence-…".
 _PLAN_OF_PLACE = re.compile(
     r"\b(?:[Pp]lan|[Pp]rogramme|[Pp]olitique|[Ss]trat[ée]gie|[Ss]ch[ée]ma)\b[^?.!;]{0,40}?\b(?:de|du|d['’])\s*"
@@ -90,6 +99,7 @@ _SYMBOLS = re.compile(r"[^\w\s'’.,;:?!%€/()-]")
 _SUBJECT_STARTS = frozenset(
     "le la les l un une des on je j nous vous il ils elle elles mon ma mes notre nos ce cette ces leur leurs tu".split()
 )
+_ACRONYM_EQUALS = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]\s*=\s*\?")
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
 
@@ -134,6 +144,11 @@ class Query:
     wants_entity: bool = False  # "qui a réuni…", "où se sont tenues…": a person, an organisation, a place
     located: frozenset[str] = frozenset()  # stems of the places it is located in ("à Labège", "à Toulouse")
     asks_meaning: bool = False  # "ZAN, ça veut dire quoi ?": the answer spells out the acronyms it names
+
+    @property
+    def years(self) -> frozenset[str]:
+        """The years the question names ("en 2026"): a table's column, a report's year."""
+        return frozenset(figure for figure in self.figures if len(figure) == 4 and figure[:2] in ("19", "20"))
 
 
 def is_follow_up(question: str) -> bool:
@@ -233,9 +248,11 @@ def build_query(
 
 
 def _bare_acronym(question: str) -> bool:
-    """ "ZAE = ?", "PLAI ?": a short question naming an acronym asks what it stands for."""
+    """ "PLAI ?", "… : ZAE = ?": a short question naming an acronym, or an acronym "= ?", asks
+    what it stands for."""
     tokens = re.findall(r"[^\W_]+", question)
-    return len(tokens) <= 3 and any(len(token) > 1 and token.isupper() for token in tokens)
+    short = len(tokens) <= 3 and any(len(token) > 1 and token.isupper() for token in tokens)
+    return short or bool(_ACRONYM_EQUALS.search(question))
 
 
 def gives_orders(question: str) -> bool:
@@ -246,9 +263,12 @@ def gives_orders(question: str) -> bool:
 
 def scoped_places(question: str) -> list[str]:
     """The proper nouns the question is located in: "en Espagne", "dans le Gers", "à Labège", "le
-    plan de la Nouvelle-Aquitaine" (not acronyms: "en EPCI"; not stop words: "en Ce moment")."""
+    plan de la Nouvelle-Aquitaine" (not acronyms: "en EPCI"; not stop words: "en Ce moment"). Where
+    the asker introduces themselves ("je suis maire à Saint-Affrique en Aveyron, …") a place is
+    context, not what the question is about."""
     places = []
-    for match in [*_SCOPED_PLACE.finditer(question), *_PLAN_OF_PLACE.finditer(question)]:
+    asked = _INTRODUCTION.sub(" ", question)
+    for match in [*_SCOPED_PLACE.finditer(asked), *_PLAN_OF_PLACE.finditer(asked)]:
         name = match.group(1)
         first = name.split("-")[0]
         if not first.isupper() and fold(first) not in stop_words():
@@ -424,6 +444,14 @@ def named_words(question: str, content: list[ContentWord], wants_number: bool, a
     a stop word, "PLUS", still counts)."""
     by_stem = {word.stem: word for word in content}
     return [by_stem.get(term, ContentWord(term)) for term in sorted(named_stems(question, wants_number) | asked)]
+
+
+@lru_cache
+def cardinal_words() -> frozenset[str]:
+    """The number words that count ("trois", "mille"), not the ordinals ("troisièmes") nor the
+    orders of magnitude ("des millions", "un milliard": an amount of that size is asked)."""
+    words = (fold(line.strip()) for line in data_lines("number_words.txt"))
+    return frozenset(stem(word) for word in words if not word.rstrip("s").endswith(("ieme", "illion", "illiard")))
 
 
 @lru_cache

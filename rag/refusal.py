@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.analyzer import analyze
 from rag.lexical import BM25Index
-from rag.query import Query, figures_of, measure_signs
+from rag.query import Query, cardinal_words, figures_of, measure_signs
 
 _NUMBER = re.compile(r"\d")
 RARE_PLACE_IDF = 2.0  # BM25 idf of 2: a place named by fewer than about one passage in eight
@@ -38,7 +38,8 @@ class Evidence:
     text: str
     heading: str = ""
     source: str = ""
-    lists_parts: bool = False  # a structure node (document, axis, section…) or a lead-in with its list
+    lists_parts: bool = False  # a structure node (document, section) or a lead-in with its list
+    is_part: bool = False  # the node of the numbered part the question names ("l'axe 2", "l'article 3")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,15 @@ def coverage(query: Query, present: set[str], bm25: BM25Index, unknown_weight: f
     return matched / total
 
 
+def _identifies(figure: str) -> bool:
+    """A figure that says which fact is asked: a year ("en 2019": another year's figure is no
+    answer), or an ordinal ("les troisièmes assises"). Other numbers in a question are its context
+    ("pour atteindre les 20 %", "au bout de trois ans") and may be absent from the answer."""
+    if figure.isdigit():
+        return len(figure) == 4 and figure[:2] in ("19", "20")
+    return not figure[0].isdigit() and figure not in cardinal_words()
+
+
 def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: Thresholds) -> Verdict:
     """Refuse when nothing was found, the passage covers too little of the question, or a
     quantity or fact is asked and the passage lacks it or what the question names. The heading
@@ -82,6 +92,8 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     if not evidence or not evidence.text:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     passage = f"{evidence.heading}\n{evidence.text}"
+    if query.part and evidence.is_part:  # "que contient l'orientation 2 ?": the numbered part itself
+        return Verdict(False, 1.0, False, "")
     if query.wants_overview and evidence.lists_parts:
         # "Résume le plan", "combien d'axes ?": the node is the answer, the count its parts; what
         # the question names beyond the cue ("le plan de l'USH", "la partie foncier") must be there.
@@ -99,8 +111,7 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     # 4 bailleurs qui…"): refusing those doubled false refusals on dev, so for them the coverage
     # below decides. A number word ("les troisièmes assises", "1 milliard") is never in passing.
     strict = query.wants_number or query.wants_fact or query.follows_up
-    asked_figures = {figure for figure in query.figures if strict or not figure[0].isdigit()}
-    if asked_figures - set(figures_of(passage)):
+    if {figure for figure in query.figures if _identifies(figure)} - set(figures_of(passage)):
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
     matched = [word for word in query.content if word.found_in(present)]

@@ -20,16 +20,17 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ingest.chunk import MEMBER_KINDS, STRUCTURE_KINDS
-from ingest.numbering import Number
+from ingest.numbering import GENERIC_PART_NOUNS, Number
 from rag.acronyms import acronym_table
 from rag.analyzer import fold, stem
 from rag.lexical import BM25Index
-from rag.query import PartRef, Query, build_query
+from rag.query import PartRef, Query, build_query, figures_of
 from rag.store import ChunkStore, StoredChunk
 
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
 NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
+FIGURE_BOOST = 1.25  # a question naming a year ("en 2026") prefers passages holding it (a table's column)
 ENTITY_BOOST = 1.25  # "qui…", "où…" prefers passages naming someone or somewhere few passages name
 RARE_NAME_IDF = 2.0  # BM25 idf of 2: a name fewer than about one passage in eight holds
 STRUCTURE_BOOST = 1.5  # "résume…", "que contient l'axe II": nodes listing parts answer it
@@ -98,6 +99,7 @@ class SearchIndex:
             for chunk in self.chunks.values()
             if chunk.metadata.get("group") and chunk.kind not in MEMBER_KINDS
         }
+        self._figures: dict[str, frozenset[str]] = {}
         self.tops = {str(chunk.metadata.get("top")) for chunk in self.chunks.values() if chunk.metadata.get("top")}
 
     @cached_property
@@ -139,6 +141,13 @@ class SearchIndex:
         """The question analysed once, against this snapshot's vocabulary (typo correction) and
         its numbered parts."""
         return build_query(question, self.vocabulary, previous, known_part=lambda part: bool(self.part_nodes(part)))
+
+    def figures(self, chunk: StoredChunk) -> frozenset[str]:
+        """The numbers a chunk holds (its text and its table's caption), computed once per snapshot."""
+        found = self._figures.get(chunk.id)
+        if found is None:
+            found = self._figures[chunk.id] = frozenset(figures_of(f"{chunk.metadata.get('section', '')} {chunk.text}"))
+        return found
 
     @cached_property
     def acronyms(self) -> dict[str, str]:
@@ -242,6 +251,7 @@ class HybridRetriever(BaseRetriever):
         ceiling = dense_share * (NUMBER_BOOST if query.wants_number else 1.0) * (NAMED_BOOST if query.named else 1.0)
         ceiling *= (STRUCTURE_BOOST if query.wants_overview else 1.0) * (PART_BOOST**2 if query.part else 1.0)
         ceiling *= ENTITY_BOOST if query.wants_entity else 1.0
+        ceiling *= FIGURE_BOOST if query.years else 1.0
         for chunk, score in matched:
             if group_key(chunk) != group_key(leader):
                 ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
@@ -251,6 +261,8 @@ class HybridRetriever(BaseRetriever):
         """Prefer passages holding a number when one is asked, and those naming what the question
         names (an acronym, a place): the answer step refuses a best passage without them."""
         boost = NUMBER_BOOST if query.wants_number and _NUMBER.search(chunk.text) else 1.0
+        if query.years and query.years <= index.figures(chunk):  # "en 2026": the row or passage of that year
+            boost *= FIGURE_BOOST
         boost *= _structure_boost(query, chunk)
         bm25 = index.bm25
         if query.named and all(
@@ -325,10 +337,16 @@ def _part_depth(part: PartRef, chunk: StoredChunk) -> int | None:
 
 
 def _same(noun: str, asked: str, number: Number) -> bool:
-    """ "axe 2" is "AXE 2 –" and "II." (a bare number answers any noun), not "Action 2" or "Article 2"."""
+    """ "axe 2" is "AXE 2 –" and "II. …", not "Action 2" or "Article 2": a bare number ("II.",
+    "2.") answers a generic noun (axe, partie, chapitre…), not one that names a kind of part
+    ("l'orientation 2", "l'article 2", "la fiche 2" are written as such)."""
     if ".".join(number.parts) != asked:
         return False
-    return not noun or not number.noun or noun[:4] == number.noun[:4]
+    if not noun:
+        return True
+    if not number.noun:
+        return noun in GENERIC_PART_NOUNS
+    return noun[:4] == number.noun[:4]
 
 
 def _topic(top: str) -> str:

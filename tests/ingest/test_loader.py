@@ -55,7 +55,7 @@ def test_a_line_without_sentence_ends_is_cut_into_citable_passages(tmp_path: Pat
 def test_a_document_past_the_passage_budget_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("ingest.loader.MAX_PASSAGES", 50)
     sentence = "Paragraphe {} sur le logement social de la commune, ses besoins et ses projets de construction."
-    paragraphs = "\n\n".join(sentence.format(i) for i in range(80))
+    paragraphs = "\n\n".join(sentence.format(i) for i in range(400))
     with pytest.raises(DocumentRejected, match=r"trop long : \d+ passages \(maximum 50\)"):
         load_document(tmp_path / "long.md", f"# Long\n\n{paragraphs}".encode())
 

@@ -49,7 +49,7 @@ def test_press_release_markdown_matches_its_pdf() -> None:
 
 def test_accented_markdown_keeps_accents_and_lists() -> None:
     document = load_document(DATA / "awkward" / "accents.md")
-    texts = [chunk.text for chunk in document.chunks]
-    assert "Élus et bailleurs : voir le site ou https://exemple.fr/b." in texts
-    assert "Première action : « réhabiliter » 12 logements" in texts
-    assert all(chunk.section == "Habitat à Nîmes" for chunk in document.chunks)
+    passage = next(chunk for chunk in document.chunks if chunk.kind == "list")
+    assert passage.text.startswith("Élus et bailleurs : voir le site ou https://exemple.fr/b.\n")
+    assert passage.parts == ("Première action : « réhabiliter » 12 logements", "Deuxième action : créer l'observatoire")
+    assert passage.title == "Habitat à Nîmes"  # the only top heading is the document's title, not a section

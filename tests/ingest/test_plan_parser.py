@@ -59,41 +59,50 @@ def test_ground_truth_has_the_whole_plan() -> None:
     assert len(figures) == 7
 
 
-def test_every_action_is_in_the_lever_of_its_own_enjeu(plan_chunks: list[Chunk]) -> None:
+def test_every_action_is_in_the_row_of_its_own_enjeu(plan_chunks: list[Chunk]) -> None:
+    """The plan's two-column table is one layout of the generic model: a table row whose first
+    cell is the enjeu and whose other cell is the list of its actions, under axis › sub-axis."""
     rows, _ = ground_truth()
-    levers = [chunk for chunk in plan_chunks if chunk.kind == "enjeu"]
-    assert len(levers) == len(rows)
+    table_rows = [chunk for chunk in plan_chunks if chunk.kind == "row"]
+    assert len(table_rows) == len(rows) == 16
     for row in rows:
-        lever = next(chunk for chunk in levers if squash(chunk.enjeu) == squash(row.enjeu))
-        assert lever.axis.startswith(f"{row.axis}. ")
-        assert lever.sub_axis.startswith(f"{row.sub_axis} - ")
-        assert lever.page == AXIS_PAGES[row.axis]
-        assert [squash(action) for action in lever.actions] == [squash(action) for action in row.actions]
+        found = next(chunk for chunk in table_rows if squash(chunk.label) == squash(row.enjeu))
+        axis, sub_axis = found.path
+        assert axis.startswith(f"{row.axis}. ")
+        assert sub_axis.startswith(f"{row.sub_axis} - ")
+        assert found.page == AXIS_PAGES[row.axis]
+        assert found.column == "Leviers d’interventions identifiés"
+        assert [squash(action) for action in found.items] == [squash(action) for action in row.actions]
         for action in row.actions:
-            assert squash(action) in squash(lever.text)
+            assert squash(action) in squash(found.text)
 
 
-def test_every_action_has_its_own_chunk_under_its_enjeu(plan_chunks: list[Chunk]) -> None:
+def test_every_action_is_searched_alone_and_cited_with_its_row(plan_chunks: list[Chunk]) -> None:
     rows, _ = ground_truth()
-    actions = [chunk for chunk in plan_chunks if chunk.kind == "action"]
+    actions = [chunk for chunk in plan_chunks if chunk.kind == "item"]
     expected = sorted((squash(row.enjeu), squash(action)) for row in rows for action in row.actions)
-    assert sorted((squash(chunk.enjeu), squash(chunk.text)) for chunk in actions) == expected
+    assert sorted((squash(chunk.label), squash(chunk.text)) for chunk in actions) == expected
+    groups = {chunk.group: chunk for chunk in plan_chunks if chunk.kind == "row"}
+    assert all(squash(chunk.text) in squash(groups[chunk.group].text) for chunk in actions)
     recurring = [chunk for chunk in actions if chunk.text == "Animer des webinaires thématiques d'information"]
-    assert len({chunk.enjeu for chunk in recurring}) == 2, "a recurring action belongs to each of its enjeux"
+    assert len({chunk.label for chunk in recurring}) == 2, "a recurring action belongs to each of its rows"
 
 
-def test_every_key_figure_is_its_own_chunk(plan_chunks: list[Chunk]) -> None:
+def test_every_key_figure_is_searched_alone_in_its_list(plan_chunks: list[Chunk]) -> None:
     _, figures = ground_truth()
-    found = [squash(chunk.text) for chunk in plan_chunks if chunk.kind == "figure"]
-    assert found == [squash(figure) for figure in figures]
-    assert all(chunk.page == 1 for chunk in plan_chunks if chunk.kind == "figure")
+    found = [chunk for chunk in plan_chunks if chunk.kind == "figure"]
+    assert [squash(chunk.text) for chunk in found] == [squash(figure) for figure in figures]
+    assert all(chunk.page == 1 and chunk.path == ("Chiffres clés sur la Région",) for chunk in found)
+    lists = {chunk.group: chunk for chunk in plan_chunks if chunk.kind == "list"}
+    assert all(squash(chunk.text) in squash(lists[chunk.group].text) for chunk in found)
 
 
-def test_intro_paragraphs_are_chunks_on_page_one(plan_chunks: list[Chunk]) -> None:
+def test_intro_paragraphs_are_passages_on_page_one(plan_chunks: list[Chunk]) -> None:
     paragraphs = [chunk for chunk in plan_chunks if chunk.kind == "paragraph"]
     assert any("animés par Aatiko" in chunk.text for chunk in paragraphs)
     crisis = next(c for c in paragraphs if c.text.startswith("Le secteur du logement fait face à une crise majeure"))
-    assert "Cette crise a des incidences" in crisis.text  # a paragraph that refers back stays with its antecedent
+    assert "Cette crise a des incidences" in crisis.text  # short paragraphs are packed with their neighbours
+    assert crisis.path == ("Constat : Une production de logements sociaux en baisse",)
     assert all(chunk.page == 1 for chunk in paragraphs)
 
 
@@ -108,7 +117,7 @@ def test_no_running_header_footer_or_page_number(plan_chunks: list[Chunk]) -> No
 
 def test_wrapped_lines_are_rejoined(plan_chunks: list[Chunk]) -> None:
     texts = " ".join(chunk.text for chunk in plan_chunks)
-    assert "\n" not in " ".join(chunk.enjeu for chunk in plan_chunks)
+    assert "\n" not in " ".join(chunk.label for chunk in plan_chunks)
     assert "mobiliser sur les AO avec des conditions maîtrisées" in texts
     assert "multi-" in texts and "multi-\n" not in texts
 
