@@ -10,7 +10,8 @@
   the table's caption; a row whose cell holds a list (a plan's issue and its actions) also gives
   one searchable member per list item. A two-column table without headers is a form ("Pilote |
   DDETS"): its rows are read as text.
-- A list of key figures (most items hold a number) gives one searchable member per figure.
+- A list of key figures (bullets straight under their heading, two in three holding a number)
+  gives one searchable member per figure.
 """
 
 from __future__ import annotations
@@ -222,8 +223,9 @@ def _lists(units: list[_Unit]) -> list[_Unit]:
             merged.append(replace(unit))
     for index, unit in enumerate(merged):
         numbered = [item for item in unit.items if _HAS_NUMBER.search(_LABEL.sub("", item, count=1))]
-        if len(unit.items) >= 2 and len(numbered) * 2 > len(unit.items):
-            merged[index] = replace(unit, figures=tuple(numbered))
+        lead_in = not unit.text.startswith("▪ ")
+        if not lead_in and len(unit.items) >= 2 and len(numbered) * 3 >= 2 * len(unit.items):
+            merged[index] = replace(unit, figures=tuple(numbered))  # a list of key figures, not a list of steps
     return merged
 
 

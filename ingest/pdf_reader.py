@@ -318,16 +318,16 @@ def _table(page: Any, found: Any, number: int) -> Table | None:
     for index in getattr(found, "spanning", ()):  # a note across the columns: one cell of text
         text = page.crop(found.rows[index].bbox, strict=False).extract_text() or ""
         rows[index] = [text] + [None] * (len(rows[index]) - 1)
+    chars = [char for char in page.chars if char["text"].strip()]  # one pass per row, not a crop per cell
     bold = []
     for row in found.rows:
-        chars = [
+        left, top, right, bottom = row.bbox
+        inside = [
             char
-            for cell in row.cells
-            if cell is not None
-            for char in page.crop(cell, strict=False).chars
-            if char["text"].strip()
+            for char in chars
+            if left <= (char["x0"] + char["x1"]) / 2 <= right and top <= (char["top"] + char["bottom"]) / 2 <= bottom
         ]
-        bold.append(bool(chars) and all(_is_bold(str(char["fontname"])) for char in chars))
+        bold.append(bool(inside) and all(_is_bold(str(char["fontname"])) for char in inside))
     x0, top, x1, _ = (float(value) for value in found.bbox)
     return Table(rows=rows, bold=bold, top=top, x0=x0, x1=x1, page=number)
 

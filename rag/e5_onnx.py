@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,11 +92,11 @@ class OnnxE5:
         # it resident for good: 24 MB handed back (serving RSS at 16 clients, measured).
         _return_free_memory()
 
-    def _open(self, model: Path) -> ort.InferenceSession:
+    def _open(self, model: Path, threads: int | None = None) -> ort.InferenceSession:
         options = ort.SessionOptions()
         # One thread per call: a question is too small to share out (2 threads: 9.0 ms against
         # 9.5), and under load the concurrent requests fill the cores.
-        options.intra_op_num_threads = self._threads
+        options.intra_op_num_threads = threads or self._threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # ONNX Runtime plans and keeps a memory pattern per input shape, and every text has its own
@@ -114,7 +115,9 @@ class OnnxE5:
         return self._embed([text], QUERY_PREFIX, self._session)[0]
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        session = self._open(self._passage_model)
+        # Every core for a batch of passages: an upload is rare, and its sender waits for it (a
+        # 12-page PDF through the API: 14.8 s on one thread, measured).
+        session = self._open(self._passage_model, threads=os.cpu_count() or 1)
         vectors = self._embed(texts, PASSAGE_PREFIX, session)
         del session  # closed: its memory goes back to the allocator…
         _return_free_memory()  # …and from there to the system

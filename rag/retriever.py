@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 from ingest.chunk import MEMBER_KINDS, STRUCTURE_KINDS
 from ingest.numbering import GENERIC_PART_NOUNS, Number
 from rag.acronyms import acronym_table
-from rag.analyzer import fold, stem
+from rag.analyzer import analyze, fold, stem
 from rag.lexical import BM25Index
 from rag.query import PartRef, Query, build_query, figures_of
 from rag.store import ChunkStore, StoredChunk
@@ -92,7 +92,9 @@ class SearchIndex:
         self.vectors = vectors
         self._order = list(self.chunks)
         self.bm25 = BM25Index((chunk.id, chunk.to_chunk().lexical_text) for chunk in self.chunks.values())
-        self.vocabulary = frozenset(self.bm25.postings)
+        # What the documents name, titles included ("Habitat à Nîmes"): a place they name is not absent.
+        titles = {str(chunk.metadata.get("title", "")) for chunk in self.chunks.values()}
+        self.vocabulary = frozenset(self.bm25.postings) | frozenset(analyze(" ".join(titles)))
         self.naming = {id for id, chunk in self.chunks.items() if self._names_someone(chunk.text)}
         self.groups = {
             group_key(chunk): chunk

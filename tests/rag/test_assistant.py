@@ -102,11 +102,21 @@ def test_a_number_in_the_heading_is_not_the_number_asked(assistant: Assistant) -
 def test_question_about_an_axis_lists_its_sub_axes_and_levers(assistant: Assistant) -> None:
     reply = assistant.ask("que contient l'axe 2 du plan ?")
     assert not reply.refused
-    assert reply.citations[0].kind == "axis"
-    assert reply.citations[0].section.startswith("II. Aider à tenir les coûts")
+    assert reply.citations[0].kind == "section"
+    assert reply.citations[0].section == "II. Aider à tenir les coûts de production et trouver des financements"
     assert "A - Aider les OLS dans la construction de leur plan de financement" in reply.answer
     assert "B - Sécuriser les appels d'offres travaux lancés par les OLS" in reply.answer
-    assert "2 sous-axes" in reply.answer
+    assert "2 éléments" in reply.answer
+
+
+def test_a_mayor_naming_his_commune_is_not_refused_for_it(assistant: Assistant) -> None:
+    # Where the asker is from is context; the question is what the plan does.
+    reply = assistant.ask(
+        "Je suis maire à Saint-Affrique en Aveyron, nos élus ne connaissent rien au logement social, "
+        "le plan prévoit quelque chose pour les sensibiliser ?"
+    )
+    assert not reply.refused
+    assert "sensibilisation des élus" in reply.citations[0].text
 
 
 def test_summary_of_the_plan_is_its_document_node(assistant: Assistant) -> None:

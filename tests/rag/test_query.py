@@ -34,11 +34,16 @@ def test_a_number_question_is_about_the_sentence_that_asks() -> None:
 
 
 def test_numbered_parts_are_recognised_in_their_usual_spellings() -> None:
-    assert part_reference("Le premier axe du plan, il parle de quoi ?") == PartRef(1, None)
-    assert part_reference("Axe II : de quoi est-il composé ?") == PartRef(2, None)
-    assert part_reference("Sous-axe III.A sur le foncier") == PartRef(3, "a")
-    assert part_reference("le sous-axe B de l'axe 3") == PartRef(3, "b")
+    assert part_reference("Le premier axe du plan, il parle de quoi ?") == PartRef("axe", ("1",))
+    assert part_reference("Axe II : de quoi est-il composé ?") == PartRef("axe", ("2",))
+    assert part_reference("Sous-axe III.A sur le foncier") == PartRef("axe", ("3", "a"))
+    assert part_reference("le sous-axe B de l'axe 3") == PartRef("axe", ("3", "b"))
     assert part_reference("il y a 3 axes ?") is None
+    # Any document's numbering: orientations, articles, sheets, dotted actions.
+    assert part_reference("que dit l'article 4 ?") == PartRef("article", ("4",))
+    assert part_reference("la fiche-action n°3") == PartRef("fiche action", ("3",))
+    assert part_reference("l'action 1.2 du PLH") == PartRef("action", ("1.2",))
+    assert part_reference("la deuxième orientation") == PartRef("orientation", ("2",))
 
 
 def test_when_that_sets_a_scene_asks_no_date() -> None:

@@ -94,7 +94,7 @@ def always_dense(assistant: Assistant) -> HybridRetriever:
     )
 
 
-def test_skipping_the_embedding_never_changes_the_best_lever(
+def test_skipping_the_embedding_never_changes_the_best_hit(
     assistant: Assistant, always_dense: HybridRetriever
 ) -> None:
     skipped = 0
@@ -102,7 +102,7 @@ def test_skipping_the_embedding_never_changes_the_best_lever(
         query = assistant.index.understand(question.question)
         fast = assistant.retriever.search(query)
         full = always_dense.search(query)
-        assert [hit.lever_key for hit in fast[:1]] == [hit.lever_key for hit in full[:1]], question.question
+        assert [hit.group_key for hit in fast[:1]] == [hit.group_key for hit in full[:1]], question.question
         lexical = dict(assistant.index.bm25.search(list(query.terms), assistant.retriever.candidates))
         boosts = assistant.retriever._boosts(query, lexical, assistant.index)
         skipped += assistant.retriever._lexical_decides(lexical, boosts, query, assistant.index)

@@ -19,7 +19,8 @@ from rag.store import ChunkStore
 
 def plan(paragraphs: int, version: str) -> Document:
     text = "# Plan de Nîmes\n\n" + "\n\n".join(
-        f"## Quartier {number}\n\nAction {number} ({version}) : réhabiliter les logements du centre ancien."
+        f"## Quartier {number}\n\nAction {number} ({version}) : réhabiliter les logements du centre ancien. "
+        + "Les façades, les toitures et les réseaux sont repris, les logements vacants remis en location. " * 6
         for number in range(paragraphs)
     )
     return load_document(Path("nimes.md"), text.encode())
