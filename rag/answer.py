@@ -57,9 +57,12 @@ def render_passage(document: LCDocument, parent: LCDocument | None) -> str:
         intro = t["row_list_intro"].format(column=column, path=section_path(row)) if column else section_path(row)
         items = "\n".join(t["item_line"].format(item=item) for item in json_list(row, "items"))
         return t["row_list"].format(label=row["label"], intro=intro, items=items)
-    if kind == "figure":
+    if kind == "figure":  # the figure asked about, then the other figures of its list
         template = t["figure_in"] if where else t["figure"]
-        return template.format(text=document.page_content, where=where)
+        figure = template.format(text=document.page_content, where=where)
+        others = [item for item in json_list(parent.metadata, "parts") if item != document.page_content] if parent else []
+        lines = [t["item_line"].format(item=item) for item in others]
+        return "\n".join([figure, t["figure_others"], *lines]) if lines else figure
     if kind in t["structure_intro"]:
         return render_structure(document.page_content, kind)
     if kind == "row":

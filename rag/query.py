@@ -99,6 +99,7 @@ _SYMBOLS = re.compile(r"[^\w\s'’.,;:?!%€/()-]")
 _SUBJECT_STARTS = frozenset(
     "le la les l un une des on je j nous vous il ils elle elles mon ma mes notre nos ce cette ces leur leurs tu".split()
 )
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|€|euros?\b|pour\s*cent\b|(?:m|k)€|millions?\b|milliards?\b)")
 _ACRONYM_EQUALS = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]\s*=\s*\?")
 _ANAPHORA = re.compile(r"\b(ca|cela|celui-ci|celle-ci|ce levier|cette action|ces actions|eux|elles|it|they|them)\b")
 
@@ -144,6 +145,7 @@ class Query:
     wants_entity: bool = False  # "qui a réuni…", "où se sont tenues…": a person, an organisation, a place
     located: frozenset[str] = frozenset()  # stems of the places it is located in ("à Labège", "à Toulouse")
     asks_meaning: bool = False  # "ZAN, ça veut dire quoi ?": the answer spells out the acronyms it names
+    amounts: tuple[str, ...] = ()  # numbers it gives a unit ("une majoration de 20 %", "2 millions d'euros")
 
     @property
     def years(self) -> frozenset[str]:
@@ -237,6 +239,7 @@ def build_query(
         wants_entity=bool(_ASKS_ENTITY.search(question.lower())),
         gives_orders=bool(find_cues(tokens, "injection_cues.txt") or gives_orders(question)),
         figures=tuple(dict.fromkeys(figures_of(question))),
+        amounts=tuple(dict.fromkeys(amounts_of(question))),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
         wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),
@@ -473,6 +476,11 @@ def figures_of(text: str) -> list[str]:
         elif (term := stem(token))[0].isdigit() or term in number_words():
             figures.append(term)
     return figures
+
+
+def amounts_of(text: str) -> list[str]:
+    """The numbers `text` gives a unit, as `figures_of` writes them: "20 %" → "20", "1,5 M€" → "1,5"."""
+    return [stem(number.replace(" ", "")) for number in _AMOUNT.findall(fold(text))]
 
 
 @lru_cache(maxsize=8192)

@@ -72,8 +72,9 @@ def coverage(query: Query, present: set[str], bm25: BM25Index, unknown_weight: f
 
 def _identifies(figure: str) -> bool:
     """A figure that says which fact is asked: a year ("en 2019": another year's figure is no
-    answer), or an ordinal ("les troisièmes assises"). Other numbers in a question are its context
-    ("pour atteindre les 20 %", "au bout de trois ans") and may be absent from the answer."""
+    answer), or an ordinal ("les troisièmes assises"); an amount with its unit is one too (see
+    `Query.amounts`). Other numbers in a question are its context ("au bout de trois ans", "pour
+    1 logement attribué") and may be absent from the answer."""
     if figure.isdigit():
         return len(figure) == 4 and figure[:2] in ("19", "20")
     return not figure[0].isdigit() and figure not in cardinal_words()
@@ -111,7 +112,8 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     # 4 bailleurs qui…"): refusing those doubled false refusals on dev, so for them the coverage
     # below decides. A number word ("les troisièmes assises", "1 milliard") is never in passing.
     strict = query.wants_number or query.wants_fact or query.follows_up
-    if {figure for figure in query.figures if _identifies(figure)} - set(figures_of(passage)):
+    identifying = {figure for figure in query.figures if _identifies(figure)} | set(query.amounts)
+    if identifying - set(figures_of(passage)):
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
     present = set(analyze(passage))
     matched = [word for word in query.content if word.found_in(present)]
