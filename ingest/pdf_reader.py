@@ -407,7 +407,8 @@ def _table_blocks(table: Table, previous: _Columns | None) -> tuple[list[Block],
             blocks += [Block("paragraph", join_lines([cell]), table.page) for cell in filled if cell]
             continue
         label, _ = _cell_lines(filled[0])
-        cells, items = [], []
+        cells: list[tuple[str, str]] = []
+        items: list[str] = []
         for index, cell in enumerate(filled[1:], start=1):
             text, cell_items = _cell_lines(cell)
             if text:

@@ -60,7 +60,8 @@ def render_passage(document: LCDocument, parent: LCDocument | None) -> str:
     if kind == "figure":  # the figure asked about, then the other figures of its list
         template = t["figure_in"] if where else t["figure"]
         figure = template.format(text=document.page_content, where=where)
-        others = [item for item in json_list(parent.metadata, "parts") if item != document.page_content] if parent else []
+        listed = json_list(parent.metadata, "parts") if parent else []
+        others = [item for item in listed if item != document.page_content]
         lines = [t["item_line"].format(item=item) for item in others]
         return "\n".join([figure, t["figure_others"], *lines]) if lines else figure
     if kind in t["structure_intro"]:

@@ -94,9 +94,7 @@ def always_dense(assistant: Assistant) -> HybridRetriever:
     )
 
 
-def test_skipping_the_embedding_never_changes_the_best_hit(
-    assistant: Assistant, always_dense: HybridRetriever
-) -> None:
+def test_skipping_the_embedding_never_changes_the_best_hit(assistant: Assistant, always_dense: HybridRetriever) -> None:
     skipped = 0
     for question in load_questions("dev"):
         query = assistant.index.understand(question.question)
