@@ -2,7 +2,9 @@
 
     python -m eval.calibrate
 
-The tuning questions are `dev` and the blind `tuning` authors (never `test` nor `held_out`). For
+The tuning questions are `dev`, the blind `tuning` authors and the questions about the tuning
+documents (`docs_tuning`, scored on an index holding them; never `test`, `held_out` nor the held-out
+documents). For
 each question it records what the refusal step sees (the analysed question and the best passage),
 then scores every setting of the grid: the share of must-refuse questions refused, and of
 answerable ones wrongly refused. The rule: the most refusals among the settings that keep false
@@ -36,20 +38,21 @@ class Case:
     question: Question
     query: Query
     evidence: Evidence | None
+    assistant: Assistant  # the index the question was asked of (the corpus, or the corpus and the documents)
 
 
 def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[Query, Evidence | None]:
     """The query and what the refusal step sees for it."""
     query = assistant.index.understand(question, previous)
     documents = assistant.retriever.invoke(query.text, understood=query)
-    return query, assistant.evidence(documents)
+    return query, assistant.evidence(documents, assistant.index, query)
 
 
-def rates(assistant: Assistant, cases: list[Case], thresholds: Thresholds) -> tuple[float, float]:
+def rates(cases: list[Case], thresholds: Thresholds) -> tuple[float, float]:
     """(share of must-refuse questions refused, share of answerable ones refused)."""
     caught = wrong = refuse = answer = 0
     for case in cases:
-        refused = judge(case.query, case.evidence, assistant.index.bm25, thresholds).refused
+        refused = judge(case.query, case.evidence, case.assistant.index.bm25, thresholds).refused
         if case.question.must_refuse:
             refuse += 1
             caught += refused
@@ -69,15 +72,16 @@ def choose(scored: dict[Thresholds, tuple[float, float]]) -> Thresholds:
 def main() -> None:
     grid = [Thresholds(*values) for values in itertools.product(COVERAGE, NUMBER_COVERAGE, UNKNOWN_WEIGHT)]
     with tempfile.TemporaryDirectory() as tmp:
-        assistant = build_assistant(Path(tmp))
         groups: dict[str, list[Case]] = defaultdict(list)
-        for split in ("dev", "tuning"):
-            for question in load_questions(split):
-                previous = next((t.content for t in reversed(question.history) if t.role == "user"), None)
-                query, evidence = evidence_of(assistant, question.question, previous)
-                groups[question.author or split].append(Case(question, query, evidence))
+        for documents, splits in ((False, ("dev", "tuning")), (True, ("docs_tuning",))):
+            assistant = build_assistant(Path(tmp) / str(documents), documents=documents)
+            for split in splits:
+                for question in load_questions(split):
+                    previous = next((t.content for t in reversed(question.history) if t.role == "user"), None)
+                    query, evidence = evidence_of(assistant, question.question, previous)
+                    groups[question.author or split].append(Case(question, query, evidence, assistant))
         scores = {
-            author: {thresholds: rates(assistant, cases, thresholds) for thresholds in grid}
+            author: {thresholds: rates(cases, thresholds) for thresholds in grid}
             for author, cases in groups.items()
         }
     print(f"false-refusal budget {FALSE_REFUSAL_BUDGET}; leave-one-author-out:")

@@ -20,9 +20,9 @@ MAX_PASSAGES = 5_000  # per document: the ingestion budget (embedding is the cos
 
 @functools.cache
 def parser_version() -> str:
-    """A fingerprint of how files are cut into passages: this package's code and pypdf's version.
-    A file indexed under another fingerprint is read again, since its passages may differ."""
-    digest = hashlib.sha256(version("pypdf").encode())
+    """A fingerprint of how files are cut into passages: this package's code and its readers'
+    versions. A file indexed under another fingerprint is read again, since its passages may differ."""
+    digest = hashlib.sha256(" ".join(version(name) for name in ("pypdf", "pdfplumber", "markdown-it-py")).encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]

@@ -69,9 +69,9 @@ def test_official_asks_checks_sources_and_browses_the_plan(browser: Browser, ser
     ask(page, "Quelle est la capitale de l'Australie ?")
     expect(chat.get_by_text("Les documents ne répondent pas à cette question").first).to_be_visible(timeout=30_000)
 
-    page.get_by_role("tab", name="Parcourir le plan").click()
+    page.get_by_role("tab", name="Parcourir les documents").click()
     expect(page.locator("#outline").get_by_text("III. Accompagner les OLS dans l’accès au foncier")).to_be_visible()
-    expect(page.locator("#outline").get_by_text("Chiffres clés")).to_be_visible()
+    expect(page.locator("#outline").get_by_text("Chiffres clés", exact=True)).to_be_visible()
     page.close()
 
 

@@ -52,3 +52,18 @@ def test_when_that_sets_a_scene_asks_no_date() -> None:
     assert not build_query(scene, vocabulary).wants_number
     assert build_query("quand ont eu lieu les assises ?", vocabulary).wants_number
     assert build_query("les assises, c'était quand ?", vocabulary).wants_number
+
+
+def test_what_is_done_asks_for_no_fact_and_amounts_keep_their_unit() -> None:
+    vocabulary: frozenset[str] = frozenset()
+    assert not build_query("qu'est-ce qui est fait pour aider les jeunes ?", vocabulary).wants_fact
+    assert build_query("qui est le président du comité ?", vocabulary).wants_fact
+    query = build_query("une majoration de 20 % des aides et 2 millions d'euros, au bout de trois ans ?", vocabulary)
+    assert query.amounts == ("20", "2")
+
+
+def test_a_mayor_introducing_himself_is_not_asking_about_his_commune() -> None:
+    vocabulary: frozenset[str] = frozenset()
+    query = build_query("Je suis maire à Saint-Affrique en Aveyron, le plan aide-t-il les communes ?", vocabulary)
+    assert query.places == ()
+    assert build_query("comment marche le plan logement en Espagne ?", vocabulary).places == ("Espagne",)
