@@ -25,9 +25,10 @@ from rag.errors import IndexUnavailable
 
 TITLE = "Assistant Plan Logement Occitanie"
 INTRO = (
-    "Je réponds à partir de deux documents publics : le **plan d'action de l'USH Occitanie** pour la production "
-    "de logements sociaux et le **communiqué du Préfet du 20 décembre 2024**. Je cite toujours mes sources ; "
-    "je ne sais rien d'autre (loyers, budgets, chiffres d'autres villes…) et je le dis."
+    "Je réponds à partir des documents publics indexés (l'onglet « Parcourir les documents » les montre) : "
+    "d'abord le **plan d'action de l'USH Occitanie** pour la production de logements sociaux et le "
+    "**communiqué du Préfet du 20 décembre 2024**, puis ceux que vos services ajoutent. Je cite toujours "
+    "mes sources ; ce que les documents ne disent pas, je ne le sais pas, et je le dis."
 )
 EXAMPLES = [
     "Mon agglo veut suivre le prix des terrains, qui peut nous aider ?",

@@ -81,8 +81,7 @@ def main() -> None:
                     query, evidence = evidence_of(assistant, question.question, previous)
                     groups[question.author or split].append(Case(question, query, evidence, assistant))
         scores = {
-            author: {thresholds: rates(cases, thresholds) for thresholds in grid}
-            for author, cases in groups.items()
+            author: {thresholds: rates(cases, thresholds) for thresholds in grid} for author, cases in groups.items()
         }
     print(f"false-refusal budget {FALSE_REFUSAL_BUDGET}; leave-one-author-out:")
     print("| left out | coverage | number_coverage | unknown_word_weight | refused right | false refusals |")

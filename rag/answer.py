@@ -138,6 +138,8 @@ def refusal(coverage: dict[str, list[str]], nearest: Sequence[str] = ()) -> str:
     titles = list(dict.fromkeys([title for title in nearest if title in coverage] + list(coverage)))
     lines = [
         t["coverage_line"].format(title=title, topics=" ; ".join(coverage[title]))
+        if coverage[title]
+        else t["coverage_title"].format(title=title)  # a document without headings
         for title in titles[:MAX_COVERAGE_LINES]
     ]
     more = len(titles) - MAX_COVERAGE_LINES
