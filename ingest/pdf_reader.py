@@ -145,7 +145,83 @@ def _page_items(page: Any, number: int) -> list[Line | Table]:
         for word in page.extract_words(extra_attrs=["fontname", "size"], use_text_flow=False)
         if not any(_inside(word, box) for box in boxes)
     ]
-    return _reading_order([*_lines(words, number), *tables], float(page.width))
+    lines, aligned = _tables_without_rules(_lines(words, number))
+    return _reading_order([*lines, *tables, *aligned], float(page.width))
+
+
+def _tables_without_rules(lines: list[Line]) -> tuple[list[Line], list[Table]]:
+    """Two-column tables drawn with no rule at all: two short labels side by side on one baseline
+    (the header row), then, below, lists (▪ items) in the right column beside the left column's
+    cells. Each right-hand line joins the row whose left cell starts at or above it (cells are
+    top-aligned). The table ends at a line across both columns or a bold line on the left."""
+    ordered = sorted(lines, key=lambda line: (line.top, line.x0))
+    tables: list[Table] = []
+    used: set[int] = set()
+    for index, left in enumerate(ordered):
+        right = _header_pair(ordered, index)
+        if right is None or id(left) in used:
+            continue
+        column = right.x0 - 2
+        body: list[Line] = []
+        for line in ordered[index + 1 :]:
+            if line is right or line.top <= left.bottom:
+                continue
+            if line.x0 < column < line.x1 or (line.bold and line.x1 <= column):
+                break
+            body.append(line)
+        if not any(line.x0 >= column and is_bullet(line.text) for line in body):
+            continue  # a table of lists: items on the right…
+        if any(line.x1 <= column and is_bullet(line.text) for line in body):
+            continue  # …beside cells of text, not two columns of running text with their own lists
+        rows = _aligned_rows(body, column)
+        if not rows:
+            continue
+        used |= {id(left), id(right), *(id(line) for line in body)}
+        cells: list[list[str | None]] = [[left.text, right.text], *rows]
+        x1 = max(line.x1 for line in [right, *body])
+        tables.append(Table(cells, [left.bold and right.bold] * len(cells), left.top, left.x0, x1, left.page))
+    return [line for line in lines if id(line) not in used], tables
+
+
+def _header_pair(ordered: list[Line], index: int) -> Line | None:
+    """The label on the same baseline right of ordered[index], when both are column names: short,
+    no figure, no sentence punctuation (not two lines of running text side by side)."""
+    left = ordered[index]
+    if not _column_name(left.text):
+        return None
+    for other in ordered[index + 1 : index + 4]:
+        beside = abs(other.bottom - left.bottom) <= 2 and other.x0 > left.x1 + COLUMN_GAP * left.size
+        if beside and _column_name(other.text):
+            return other
+    return None
+
+
+def _column_name(text: str) -> bool:
+    return (
+        len(text) <= HEADER_CELL_CHARS
+        and text[:1].isupper()
+        and not is_bullet(text)
+        and not any(char.isdigit() for char in text)
+        and not text.rstrip().endswith((".", ";", ",", ":", ")", "-", "–"))
+    )
+
+
+def _aligned_rows(body: list[Line], column: float) -> list[list[str | None]]:
+    """The rows of an unruled two-column table: left cells split by vertical gaps, right lines by top."""
+    starts: list[tuple[float, list[str], list[str]]] = []
+    bottom = 0.0
+    for line in (line for line in body if line.x1 <= column):
+        if starts and line.bottom - bottom <= line.size * PARAGRAPH_GAP:
+            starts[-1][1].append(line.text)
+        else:
+            starts.append((line.top, [line.text], []))
+        bottom = line.bottom
+    if not starts:
+        return []
+    for line in (line for line in body if line.x0 >= column):
+        owner = next((row for row in reversed(starts) if row[0] <= line.top + 1), starts[0])
+        owner[2].append(line.text)
+    return [["\n".join(left), "\n".join(right)] for _, left, right in starts]
 
 
 def _tables_between_rules(page: Any, known: list[tuple[float, float, float, float]]) -> list[Any]:
