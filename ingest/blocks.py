@@ -6,6 +6,7 @@ Readers (PDF, Markdown) only recover the document's structure; `chunker` decides
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,7 +21,7 @@ _SPACES = re.compile(r"\s+")
 class Block:
     """A unit of the page. A heading has a `level` (1 = biggest). A table row has its first cell
     as `text` (what the row is about), its other cells as (column header, value) pairs, the list
-    a cell holds as `items` (a plan row: an issue and its ▪ actions), and the table's `caption`."""
+    a cell holds as `items` (a plan row: an issue and its ▪ actions)."""
 
     kind: BlockKind
     text: str
@@ -28,7 +29,6 @@ class Block:
     level: int = 0
     cells: list[tuple[str, str]] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
-    caption: str = ""
     header: str = ""  # a row: the header of its first column ("Commune")
 
 
@@ -42,6 +42,13 @@ def join_lines(lines: list[str]) -> str:
 def normalize_space(text: str) -> str:
     """Collapse every run of whitespace (including non-breaking spaces) to one space."""
     return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents or apostrophe variants: "L’Équipe" → "l'equipe". Shared by the
+    readers (a heading's number) and by retrieval (every word of a question and a passage)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("œ", "oe"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def strip_bullet(text: str) -> str:

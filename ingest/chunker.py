@@ -131,7 +131,7 @@ class _Maker:
         for block in section.blocks:
             if _is_data_row(block):
                 if not rows:
-                    caption = block.caption or _caption(units)
+                    caption = _caption(units)
                     yield from flush()
                 rows.append(block)
                 continue

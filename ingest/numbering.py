@@ -8,8 +8,9 @@ retrieval (which part a question points at).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from ingest.blocks import fold
 
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10, "xi": 11}
 # Nouns that name a part of a document in French administrative writing (and their English forms).
@@ -55,12 +56,6 @@ class Number:
     @property
     def depth(self) -> int:
         return len(self.parts)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents ("Fiche-Action N°" → "fiche-action n°")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def heading_number(heading: str) -> Number | None:

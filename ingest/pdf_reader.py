@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.blocks import Block, BlockKind, is_bullet, join_lines, normalize_space, strip_bullet
+from ingest.blocks import Block, is_bullet, join_lines, normalize_space, strip_bullet
 from ingest.errors import DocumentRejected
 from ingest.numbering import heading_number
 
@@ -136,10 +136,10 @@ def _open(data: bytes, filename: str) -> PdfReader:
 
 def _page_items(page: Any, number: int) -> list[Line | Table]:
     """The page's tables and lines in reading order (a two-column page: left column, then right)."""
-    found = page.find_tables()
-    found += _tables_between_rules(page, [table.bbox for table in found])
-    tables = [table for table in (_table(page, found_table, number) for found_table in found) if table is not None]
-    boxes = [table.bbox for table in found]
+    found: list[tuple[Any, set[int]]] = [(table, set()) for table in page.find_tables()]
+    found += _tables_between_rules(page, [table.bbox for table, _ in found])
+    tables = [table for table in (_table(page, *item, number) for item in found) if table is not None]
+    boxes = [table.bbox for table, _ in found]
     words = [
         word
         for word in page.extract_words(extra_attrs=["fontname", "size"], use_text_flow=False)
@@ -224,10 +224,10 @@ def _aligned_rows(body: list[Line], column: float) -> list[list[str | None]]:
     return [["\n".join(left), "\n".join(right)] for _, left, right in starts]
 
 
-def _tables_between_rules(page: Any, known: list[tuple[float, float, float, float]]) -> list[Any]:
+def _tables_between_rules(page: Any, known: list[tuple[float, float, float, float]]) -> list[tuple[Any, set[int]]]:
     """Tables drawn with horizontal rules only (a report's style: a shaded header, a line under
-    each row). pdfplumber's finder needs the columns: they are the vertical gaps no word of the
-    region crosses, given to it as explicit lines."""
+    each row), each with the rows a note runs across. pdfplumber's finder needs the columns: they
+    are the vertical gaps no word of the region crosses, given to it as explicit lines."""
     height, width = float(page.height), float(page.width)
     rules = sorted(
         (float(edge["top"]), float(edge["x0"]), float(edge["x1"]))
@@ -237,7 +237,7 @@ def _tables_between_rules(page: Any, known: list[tuple[float, float, float, floa
         and TOP_MARGIN * height < float(edge["top"]) < (1 - BOTTOM_MARGIN) * height
         and not any(box[1] - 2 <= float(edge["top"]) <= box[3] + 2 for box in known)  # a ruled table's own
     )
-    found = []
+    found: list[tuple[Any, set[int]]] = []
     for top, bottom, left, right in _rule_runs(rules):
         region = page.crop((left - 1, top - 1, right + 1, bottom + 1), strict=False)
         words = region.extract_words()
@@ -249,8 +249,8 @@ def _tables_between_rules(page: Any, known: list[tuple[float, float, float, floa
         settings = {"vertical_strategy": "explicit", "explicit_vertical_lines": columns, "horizontal_strategy": "lines"}
         for table in region.find_tables(settings):
             if len(table.rows) >= 2:
-                table.spanning = {i for i, row in enumerate(table.rows) if _crosses(region, row.bbox, columns[1:-1])}
-                found.append(table)
+                spanning = {i for i, row in enumerate(table.rows) if _crosses(region, row.bbox, columns[1:-1])}
+                found.append((table, spanning))
     return found
 
 
@@ -387,11 +387,12 @@ def _gutter(lines: list[Line], width: float) -> float | None:
 # --- tables -----------------------------------------------------------------------------------------
 
 
-def _table(page: Any, found: Any, number: int) -> Table | None:
+def _table(page: Any, found: Any, spanning: set[int], number: int) -> Table | None:
+    """A table found by pdfplumber as cells; `spanning` rows (a note across the columns) as one cell."""
     rows = [[cell if cell is None else cell.strip() for cell in row] for row in found.extract()]
     if not rows:
         return None
-    for index in getattr(found, "spanning", ()):  # a note across the columns: one cell of text
+    for index in spanning:
         text = page.crop(found.rows[index].bbox, strict=False).extract_text() or ""
         rows[index] = [text] + [None] * (len(rows[index]) - 1)
     chars = [char for char in page.chars if char["text"].strip()]  # one pass per row, not a crop per cell
@@ -572,10 +573,7 @@ def _blocks(items: list[Line | Table]) -> list[Block]:
                 Block("bullet", join_lines([strip_bullet(group[0].text)] + [x.text for x in group[1:]]), page)
             )
         else:
-            kind: BlockKind = "paragraph"
-            blocks.append(Block(kind, text, page))
-        if page != last_page:
-            columns = None if page > last_page + 1 else columns
+            blocks.append(Block("paragraph", text, page))
     return blocks
 
 

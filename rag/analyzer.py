@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,15 +16,11 @@ from importlib import resources
 
 import snowballstemmer
 
+from ingest.blocks import fold  # one folding for the readers and for retrieval
+
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|lorsqu|puisqu|jusqu)['’`]", re.IGNORECASE)
 _STEMMERS = threading.local()  # a Snowball stemmer keeps its word being stemmed: one per thread
-
-
-def fold(text: str) -> str:
-    """Lower-case without accents or apostrophe variants: "L’Équipe" → "l'equipe"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("œ", "oe"))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def data_lines(name: str) -> list[str]:

@@ -146,11 +146,11 @@ class Query:
     located: frozenset[str] = frozenset()  # stems of the places it is located in ("à Labège", "à Toulouse")
     asks_meaning: bool = False  # "ZAN, ça veut dire quoi ?": the answer spells out the acronyms it names
     amounts: tuple[str, ...] = ()  # numbers it gives a unit ("une majoration de 20 %", "2 millions d'euros")
+    years: frozenset[str] = frozenset()  # years it names ("en 2026"): a table's column, a report's year
 
-    @property
-    def years(self) -> frozenset[str]:
-        """The years the question names ("en 2026"): a table's column, a report's year."""
-        return frozenset(figure for figure in self.figures if len(figure) == 4 and figure[:2] in ("19", "20"))
+
+def is_year(figure: str) -> bool:
+    return len(figure) == 4 and figure.isdigit() and figure[:2] in ("19", "20")
 
 
 def is_follow_up(question: str) -> bool:
@@ -228,6 +228,7 @@ def build_query(
     weights = {term: weight for term, weight in weights.items() if term not in shape}
     if quantity or facts:
         content = _in_asking_sentence(question, content)
+    figures = figures_of(question)
     wants_number = bool(quantity)  # "combien…", "quel est le loyer…"
     return Query(
         question=question,
@@ -238,8 +239,9 @@ def build_query(
         wants_fact=bool(facts),
         wants_entity=bool(_ASKS_ENTITY.search(question.lower())),
         gives_orders=bool(find_cues(tokens, "injection_cues.txt") or gives_orders(question)),
-        figures=tuple(dict.fromkeys(figures_of(question))),
+        figures=tuple(dict.fromkeys(figures)),
         amounts=tuple(dict.fromkeys(amounts_of(question))),
+        years=frozenset(figure for figure in figures if is_year(figure)),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
         wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.analyzer import analyze
 from rag.lexical import BM25Index
-from rag.query import Query, cardinal_words, figures_of, measure_signs
+from rag.query import Query, cardinal_words, figures_of, is_year, measure_signs
 
 _NUMBER = re.compile(r"\d")
 RARE_PLACE_IDF = 2.0  # BM25 idf of 2: a place named by fewer than about one passage in eight
@@ -76,7 +76,7 @@ def _identifies(figure: str) -> bool:
     `Query.amounts`). Other numbers in a question are its context ("au bout de trois ans", "pour
     1 logement attribué") and may be absent from the answer."""
     if figure.isdigit():
-        return len(figure) == 4 and figure[:2] in ("19", "20")
+        return is_year(figure)
     return not figure[0].isdigit() and figure not in cardinal_words()
 
 

@@ -102,7 +102,7 @@ class SearchIndex:
             if chunk.metadata.get("group") and chunk.kind not in MEMBER_KINDS
         }
         self._figures: dict[str, frozenset[str]] = {}
-        self.tops = {str(chunk.metadata.get("top")) for chunk in self.chunks.values() if chunk.metadata.get("top")}
+        self._part_nodes: dict[PartRef, list[str]] = {}
 
     @cached_property
     def topics(self) -> dict[str, list[str]]:
@@ -165,8 +165,13 @@ class SearchIndex:
         return [chunk for chunk in self.chunks.values() if chunk.kind == "section"]
 
     def part_nodes(self, part: PartRef) -> list[str]:
-        """Ids of the section nodes of a numbered part ("l'axe 2": the node whose own heading is "AXE 2 – …")."""
-        return [chunk.id for chunk in self.sections if _part_depth(part, chunk) == len(chunk.path) - 1]
+        """Ids of the section nodes of a numbered part ("l'axe 2": the node whose own heading is "AXE 2 – …"),
+        found once per part and snapshot (understanding, ranking and the refusal check all ask)."""
+        if part not in self._part_nodes:
+            self._part_nodes[part] = [
+                chunk.id for chunk in self.sections if _part_depth(part, chunk) == len(chunk.path) - 1
+            ]
+        return self._part_nodes[part]
 
     def parent_of(self, chunk: StoredChunk) -> StoredChunk | None:
         """The row or list a member (an action, a key figure) belongs to; a row holding a list is its own."""
