@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,11 @@ QUESTIONS_DIR = EVAL_DIR / "questions"
 BLIND_DIR = QUESTIONS_DIR / "blind"
 DOCUMENTS_DIR = EVAL_DIR / "documents"
 DOCUMENT_QUESTIONS = QUESTIONS_DIR / "documents"
-SPLITS = ("dev", "test", "tuning", "held_out", "docs_tuning", "docs_held_out")
-DOCUMENT_SPLITS = ("docs_tuning", "docs_held_out")
-UNREAD = ("held_out", "docs_held_out")  # splits whose misses are never printed
+CONVERSATIONS_DIR = QUESTIONS_DIR / "conversations"
+SPLITS = ("dev", "test", "tuning", "held_out", "docs_tuning", "docs_held_out", "conv_tuning", "conv_held_out")
+CONVERSATION_SPLITS = ("conv_tuning", "conv_held_out")
+DOCUMENT_SPLITS = ("docs_tuning", "docs_held_out", *CONVERSATION_SPLITS)  # scored on the corpus + documents index
+UNREAD = ("held_out", "docs_held_out", "conv_held_out")  # splits whose misses are never printed
 RESULTS_DIR = EVAL_DIR / "results"
 THRESHOLDS = EVAL_DIR / "thresholds.json"
 CORPUS = EVAL_DIR.parent / "corpus"
@@ -71,6 +73,7 @@ class Question:
     parts: tuple[str, ...] = ()  # sub-parts a structure answer must name
     definition: str = ""  # the expansion an answer about an acronym must spell out
     document: str = ""
+    follows: tuple[Question, ...] = ()  # a conversation's later turns, asked after this one
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -197,6 +200,10 @@ def load_questions(split: str) -> list[Question]:
     questions about the evaluation documents of a role."""
     if split in ("tuning", "held_out"):
         paths = [BLIND_DIR / f"{author}.jsonl" for author in blind_authors()[split]]
+    elif split in CONVERSATION_SPLITS:
+        roles = json.loads((CONVERSATIONS_DIR / "roles.json").read_text(encoding="utf-8"))
+        paths = [CONVERSATIONS_DIR / f"{author}.jsonl" for author in roles[split.removeprefix("conv_")]]
+        return [_conversation(json.loads(line)) for path in paths for line in path.read_text("utf-8").splitlines() if line]
     elif split in DOCUMENT_SPLITS:
         role = split.removeprefix("docs_")
         paths = [DOCUMENT_QUESTIONS / f"{document}.jsonl" for document in document_roles()[role]]
@@ -221,27 +228,55 @@ def _question(raw: dict[str, Any]) -> Question:
     )
 
 
+def _conversation(raw: dict[str, Any]) -> Question:
+    """A conversation as its first question, with the later turns in `follows` (ids "<id>.2", …)."""
+    turns = [
+        Question(
+            f"{raw['id']}.{number}",
+            turn["question"],
+            "first" if number == 1 else "followup",
+            tuple(turn["evidence"]) if isinstance(turn["evidence"], list) else turn["evidence"],
+            author=raw["author"],
+            document=raw["document"],
+        )
+        for number, turn in enumerate(raw["turns"], start=1)
+    ]
+    return replace(turns[0], follows=tuple(turns[1:]))
+
+
 def score(ask: Ask, questions: list[Question], system: str, split: str) -> Report:
+    """Each question asked with its history; a conversation's follow-ups are asked after it, with
+    the conversation so far (its questions and the system's own answers) and scored alone: the
+    first turn is what they follow, not what the split measures."""
     report = Report(system, split)
     for question in questions:
-        started = time.perf_counter()
-        answer = ask(question.question, question.history)
-        outcome = Outcome(question, answer, time.perf_counter() - started)
-        if question.phrases and not answer.refused:
-            phrases = [squash(phrase) for phrase in question.phrases]
-            for rank, citation in enumerate(answer.citations, start=1):
-                # A citation shows its section (headings, a table's caption) above the passage: both can hold it.
-                if all(phrase in squash(f"{citation.section}\n{citation.text}") for phrase in phrases):
-                    outcome.rank = rank
-                    head = squash(f"{citation.section}\n{citation.text[:TIGHT_CHARS]}")
-                    outcome.tight = all(phrase in head for phrase in phrases)
-                    break
-            said = squash(answer.answer)
-            outcome.in_answer = all(phrase in said for phrase in phrases)
-            outcome.complete = all(squash(part) in said for part in question.parts)
-            outcome.defines = squash(question.definition) in said
-        report.outcomes.append(outcome)
+        history: list[Turn] = list(question.history)
+        for turn in (question, *question.follows):
+            outcome = _outcome(ask, turn, history)
+            history += [Turn("user", turn.question), Turn("assistant", outcome.answer.answer)]
+            if not question.follows or turn is not question:
+                report.outcomes.append(outcome)
     return report
+
+
+def _outcome(ask: Ask, question: Question, history: Sequence[Turn]) -> Outcome:
+    started = time.perf_counter()
+    answer = ask(question.question, history)
+    outcome = Outcome(question, answer, time.perf_counter() - started)
+    if question.phrases and not answer.refused:
+        phrases = [squash(phrase) for phrase in question.phrases]
+        for rank, citation in enumerate(answer.citations, start=1):
+            # A citation shows its section (headings, a table's caption) above the passage: both can hold it.
+            if all(phrase in squash(f"{citation.section}\n{citation.text}") for phrase in phrases):
+                outcome.rank = rank
+                head = squash(f"{citation.section}\n{citation.text[:TIGHT_CHARS]}")
+                outcome.tight = all(phrase in head for phrase in phrases)
+                break
+        said = squash(answer.answer)
+        outcome.in_answer = all(phrase in said for phrase in phrases)
+        outcome.complete = all(squash(part) in said for part in question.parts)
+        outcome.defines = squash(question.definition) in said
+    return outcome
 
 
 def build_assistant(data_dir: Path, settings: Settings | None = None, documents: bool = False) -> Assistant:
@@ -343,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     for report in reports:
         if report.system == "assistant":
             print(format_groups(report, "category"))
-            if report.split in ("tuning", "held_out"):
+            if report.split in ("tuning", "held_out", *CONVERSATION_SPLITS):
                 print(format_groups(report, "author"))
             if report.split in DOCUMENT_SPLITS:
                 print(format_groups(report, "document"))
