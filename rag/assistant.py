@@ -26,7 +26,7 @@ from rag.embeddings import load_embeddings
 from rag.errors import IndexUnavailable, IndexUnreachable
 from rag.llm import Writer
 from rag.outline import Outline, build_outlines
-from rag.query import Query, is_follow_up
+from rag.query import Query, Topic, is_follow_up
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
@@ -169,12 +169,25 @@ class Assistant:
         (config, callbacks, a signature inspection per step) cost 0.87 ms per answer, as much as the
         steps themselves (0.9 ms, embedding aside), and all of it held the GIL (measured)."""
         index = self.snapshot()
-        previous = next((turn.content for turn in reversed(history) if turn.role == "user"), None)
+        asked = [turn.content for turn in history if turn.role == "user"]
+        previous = asked[-1] if asked else None
         if self.writer and previous and is_follow_up(question):
             question, previous = self._standalone(question, previous)
-        query = index.understand(question, previous)
+        topic = self._topic(asked, filters, index) if previous else None
+        query = index.understand(question, previous, topic)
         documents = self.retriever.documents(query, filters, index)
         return question, self._answer(question, query, documents, index)
+
+    def _topic(self, asked: list[str], filters: Filters | None, index: SearchIndex) -> Topic | None:
+        """What the conversation was about: the passage that answered its last question (read with
+        the one before it, as it was), found again in this snapshot rather than trusted from the
+        client's copy of the answer."""
+        earlier = asked[-2] if len(asked) > 1 else None
+        hits = self.retriever.search(index.understand(asked[-1], earlier), k=1, filters=filters, index=index)
+        if not hits:
+            return None
+        chunk = hits[0].chunk
+        return Topic(str(chunk.metadata["document"]), tuple(chunk.path))
 
     def _standalone(self, question: str, previous: str) -> tuple[str, str | None]:
         """A follow-up rewritten standalone by the LLM, then searched without the previous

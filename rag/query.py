@@ -125,6 +125,16 @@ class PartRef:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """What a conversation was about: the passage that answered its previous question (its
+    document and heading path), so a follow-up ("et pour les petites communes ?", "qui pilote ?")
+    is searched within it first."""
+
+    document: str
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Query:
     """What the retriever searches: the standalone text (for the dense model) and weighted stems;
     `content` is what the question is about, checked against the passage before answering."""
@@ -138,7 +148,7 @@ class Query:
     gives_orders: bool = False  # "ignore tes instructions…": an instruction hidden in the question
     figures: tuple[str, ...] = ()  # numbers and ordinals the question names ("2021", "troisièmes")
     named: tuple[ContentWord, ...] = ()  # what the question names: places, acronyms, measures ("loyer")
-    follows_up: bool = False  # "et à Montpellier ?": searched with the previous question's words
+    follows_up: bool = False  # asked after another: searched with the previous question's words
     wants_overview: bool = False  # "résume…", "que contient l'axe II": a part of a document as a whole
     part: PartRef | None = None  # the numbered part it points at
     places: tuple[str, ...] = ()  # places it is about ("en Espagne", "à Nîmes") that the documents never name
@@ -147,6 +157,7 @@ class Query:
     asks_meaning: bool = False  # "ZAN, ça veut dire quoi ?": the answer spells out the acronyms it names
     amounts: tuple[str, ...] = ()  # numbers it gives a unit ("une majoration de 20 %", "2 millions d'euros")
     years: frozenset[str] = frozenset()  # years it names ("en 2026"): a table's column, a report's year
+    topic: Topic | None = None  # a follow-up's: what the previous question was answered with
 
 
 def is_year(figure: str) -> bool:
@@ -183,6 +194,7 @@ def build_query(
     vocabulary: frozenset[str],
     previous: str | None = None,
     known_part: Callable[[PartRef], bool] | None = None,
+    topic: Topic | None = None,
 ) -> Query:
     """Weighted terms for `question`; `previous` is the last user question of the conversation
     (its last PREVIOUS_MAX_CHARS characters: a history turn can be of any length). A numbered
@@ -202,7 +214,10 @@ def build_query(
     for term in expand(question):  # phrases such as "bureaux vides", "prix des terrains"
         add(term, SYNONYM_WEIGHT)
     text = dense_text(question)
-    follows_up = bool(previous and is_follow_up(question))
+    # In a conversation every question is read with the one before: follow-ups name their topic
+    # by "il", "ça", "le permis de louer, on est concernés ?" as often as by "et pour…" (measured
+    # on the blind conversations; questions that stand alone rank the same with it).
+    follows_up = bool(previous)
     if previous and follows_up:
         text = f"{dense_text(previous, PREVIOUS_CHARS)} {text}"
         earlier = content_words(previous, vocabulary)
@@ -244,6 +259,7 @@ def build_query(
         years=frozenset(figure for figure in figures if is_year(figure)),
         named=tuple(named_words(question, content, wants_number, fact_asked(tokens, facts))),
         follows_up=follows_up,
+        topic=topic if follows_up else None,
         wants_overview=bool(overview) or (part is not None and len(content) <= MIN_ASKED_WORDS),
         part=part,
         places=tuple(place for place in places if not _known(place, vocabulary)),

@@ -24,7 +24,7 @@ from ingest.numbering import GENERIC_PART_NOUNS, Number
 from rag.acronyms import acronym_table
 from rag.analyzer import analyze, fold, stem
 from rag.lexical import BM25Index
-from rag.query import PartRef, Query, build_query, figures_of
+from rag.query import PartRef, Query, Topic, build_query, figures_of
 from rag.store import ChunkStore, StoredChunk
 
 TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
@@ -38,6 +38,8 @@ STRUCTURE_DAMP = 0.6  # any other question: the passages below a node answer it 
 PASSAGE_DAMP = 0.75  # a passage, when a part as a whole is asked for
 NARROWER_PART = 0.9  # a question fitting a part and one of its sub-parts asks for the broader one
 PART_BOOST = 1.5  # "dans l'axe 2…": passages of that part; doubled for the part's own node
+TOPIC_DOCUMENT_BOOST = 1.6  # a follow-up: passages of the document the previous answer came from
+TOPIC_SECTION_BOOST = 1.15  # … and of its part, per heading shared with it (up to two)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")  # capitalised inside a sentence
 
@@ -139,10 +141,12 @@ class SearchIndex:
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self._order[index], float(scores[index])) for index in best if np.isfinite(scores[index])]
 
-    def understand(self, question: str, previous: str | None = None) -> Query:
+    def understand(self, question: str, previous: str | None = None, topic: Topic | None = None) -> Query:
         """The question analysed once, against this snapshot's vocabulary (typo correction) and
         its numbered parts."""
-        return build_query(question, self.vocabulary, previous, known_part=lambda part: bool(self.part_nodes(part)))
+        return build_query(
+            question, self.vocabulary, previous, known_part=lambda part: bool(self.part_nodes(part)), topic=topic
+        )
 
     def figures(self, chunk: StoredChunk) -> frozenset[str]:
         """The numbers a chunk holds (its text and its table's caption), computed once per snapshot."""
@@ -259,6 +263,7 @@ class HybridRetriever(BaseRetriever):
         ceiling *= (STRUCTURE_BOOST if query.wants_overview else 1.0) * (PART_BOOST**2 if query.part else 1.0)
         ceiling *= ENTITY_BOOST if query.wants_entity else 1.0
         ceiling *= FIGURE_BOOST if query.years else 1.0
+        ceiling *= TOPIC_DOCUMENT_BOOST * TOPIC_SECTION_BOOST**2 if query.topic else 1.0
         for chunk, score in matched:
             if group_key(chunk) != group_key(leader):
                 ceiling = max(ceiling, boosts[chunk.id] * (self.lexical_weight * score / top_score + dense_share))
@@ -278,6 +283,8 @@ class HybridRetriever(BaseRetriever):
             boost *= NAMED_BOOST
         if query.wants_entity and chunk.id in index.naming:
             boost *= ENTITY_BOOST
+        if query.topic and chunk.metadata["document"] == query.topic.document:
+            boost *= TOPIC_DOCUMENT_BOOST * TOPIC_SECTION_BOOST ** _shared_headings(chunk.path, query.topic.path)
         return boost
 
     def _get_relevant_documents(
@@ -354,6 +361,16 @@ def _same(noun: str, asked: str, number: Number) -> bool:
     if not number.noun:
         return noun in GENERIC_PART_NOUNS
     return noun[:4] == number.noun[:4]
+
+
+def _shared_headings(path: list[str], other: tuple[str, ...], most: int = 2) -> int:
+    """How many headings, from the top, two passages share (at most `most`)."""
+    shared = 0
+    for mine, theirs in zip(path[:most], other[:most], strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
 
 
 def _topic(top: str) -> str:
