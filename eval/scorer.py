@@ -203,7 +203,8 @@ def load_questions(split: str) -> list[Question]:
     elif split in CONVERSATION_SPLITS:
         roles = json.loads((CONVERSATIONS_DIR / "roles.json").read_text(encoding="utf-8"))
         paths = [CONVERSATIONS_DIR / f"{author}.jsonl" for author in roles[split.removeprefix("conv_")]]
-        return [_conversation(json.loads(line)) for path in paths for line in path.read_text("utf-8").splitlines() if line]
+        lines = [line for path in paths for line in path.read_text("utf-8").splitlines() if line]
+        return [_conversation(json.loads(line)) for line in lines]
     elif split in DOCUMENT_SPLITS:
         role = split.removeprefix("docs_")
         paths = [DOCUMENT_QUESTIONS / f"{document}.jsonl" for document in document_roles()[role]]
