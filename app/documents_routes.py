@@ -117,3 +117,17 @@ def document_pdf(document_id: str, library: LibraryDep) -> FileResponse:
     if path.suffix.lower() != ".pdf" or not path.is_file():
         raise DocumentNotFound(document_id)
     return FileResponse(path, media_type="application/pdf", content_disposition_type="inline")
+
+
+@files_router.get(
+    "/documents/{document_id}.md",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/plain": {}}}, **NOT_FOUND},
+)
+def document_markdown(document_id: str, library: LibraryDep) -> FileResponse:
+    """Le texte d'un document Markdown indexé, pour vérifier une source."""
+    info = library.get(document_id)
+    path = library.folder / info.filename
+    if path.suffix.lower() != ".md" or not path.is_file():
+        raise DocumentNotFound(document_id)
+    return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type="inline")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from app import service
 from app.documents_routes import AUTH_ERRORS, Writer
 from app.feedback import FeedbackStore
 from app.schemas import ErrorOut, FeedbackIn, FeedbackOut
@@ -21,11 +22,7 @@ def feedback_store(request: Request) -> FeedbackStore:
 @router.post("", response_model=FeedbackOut, status_code=status.HTTP_201_CREATED, responses={422: {"model": ErrorOut}})
 def give_feedback(feedback: FeedbackIn, request: Request) -> FeedbackOut:
     """Enregistre un 👍/👎 (et un commentaire facultatif) sur une réponse."""
-    citations = [citation.model_dump() for citation in feedback.citations]
-    row_id = feedback_store(request).add(
-        feedback.rating, feedback.question, feedback.answer, feedback.refused, citations, feedback.comment
-    )
-    return FeedbackOut(id=row_id)
+    return FeedbackOut(id=service.give_feedback(feedback_store(request), feedback))
 
 
 @router.get(

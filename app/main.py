@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from app.api_docs import install_api_docs
 from app.documents_routes import files_router
 from app.documents_routes import router as documents_router
 from app.errors import install_error_handlers
@@ -65,7 +66,10 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         description="Assistant de recherche sur le plan d'action logement social en Occitanie : réponses citées.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_api_docs(app)
     install_error_handlers(app)
     install_observability(app)
     limited = ("/api/ask", "/api/feedback", "/gradio_api/queue/join", "/gradio_api/run", "/gradio_api/call")

@@ -66,13 +66,15 @@ def _route_of(request: Request) -> str:
 
 
 def _log_to_stdout() -> None:
-    """One JSON line per request on stdout (uvicorn's own access log is then redundant)."""
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    """One JSON line per request, and one per answer (app/service.py, whichever doorway asked), on
+    stdout (uvicorn's own access log is then redundant)."""
+    for log in (logger, logging.getLogger("plan_logement.answers")):
+        if not log.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+            log.propagate = False
 
 
 class Observe:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import asdict
-from typing import Any, TypeVar
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.concurrency import iterate_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from app import service
 from app.deps import AssistantDep
 from app.schemas import AskRequest, AskResponse, DocumentOut, ErrorOut, HealthOut, LiveOut, Responses
-from rag.assistant import Replace, Turn
-from rag.retriever import Filters
+from rag.assistant import Replace
 
-T = TypeVar("T")
 router = APIRouter(prefix="/api", tags=["assistant"])
 
 ERRORS: Responses = {422: {"model": ErrorOut, "description": "Requête invalide (le message dit pourquoi)."}}
@@ -26,22 +22,11 @@ UNAVAILABLE: Responses = {503: {"model": ErrorOut, "description": "Aucun documen
 
 
 @router.post("/ask", response_model=AskResponse, responses={**ERRORS, **UNAVAILABLE})
-async def ask(request: AskRequest, assistant: AssistantDep, http: Request) -> AskResponse:
+async def ask(request: AskRequest, http: Request) -> AskResponse:
     """Répond à une question à partir des documents indexés, avec ses sources (ou refuse)."""
-    reply = await _answering(http, assistant.ask, request.question, *_context(request))
+    reply = await service.ask(http.app.state, request, "api", http.state.request_id)
     http.state.refusal_reason = reply.refusal_reason  # in the request's log line
     return AskResponse.model_validate(asdict(reply))
-
-
-async def _answering(http: Request, answer: Callable[..., T], *args: Any) -> T:
-    """Run `answer` off the event loop in one of the `RAG_ANSWER_THREADS` threads kept for
-    answers (see the setting: more threads than the cores can run only cost memory)."""
-    return await anyio.to_thread.run_sync(functools.partial(answer, *args), limiter=http.app.state.answer_threads)
-
-
-def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
-    history = [Turn(turn.role, turn.content) for turn in request.history]
-    return history, Filters(document=request.filters.document, part=request.filters.axis) if request.filters else None
 
 
 @router.post(
@@ -53,24 +38,26 @@ def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
         **UNAVAILABLE,
     },
 )
-async def ask_stream(request: AskRequest, assistant: AssistantDep, http: Request) -> StreamingResponse:
+async def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
     """Comme /ask, en flux SSE : le texte par morceaux (`token`), puis les sources (`citations`), puis `done`.
     Avec un LLM configuré, les morceaux sont ses tokens ; si sa réponse échoue à la vérification, un
     événement `replace` donne la réponse extractive qui la remplace."""
-    reply, text = await _answering(http, assistant.ask_stream, request.question, *_context(request))
+    streamed = await service.ask_stream(http.app.state, request, "api", http.state.request_id)
+    reply = streamed.answer
     http.state.refusal_reason = reply.refusal_reason
     citations = AskResponse.model_validate(asdict(reply)).citations
 
     async def events() -> AsyncIterator[str]:
-        mode = "extractive" if reply.refused or assistant.writer is None else "llm"
-        async for piece in iterate_in_threadpool(text):  # an LLM's tokens come as it writes: not on the loop
+        mode = "llm" if streamed.written else "extractive"
+        async for piece in iterate_in_threadpool(streamed.pieces):  # an LLM's tokens come as it writes
             if isinstance(piece, Replace):  # the written answer failed its check: the extractive one
                 mode = "extractive"
                 yield _event("replace", piece.text)
             else:
                 yield _event("token", piece)
         yield _event("citations", [citation.model_dump() for citation in citations])
-        yield _event("done", {"refused": reply.refused, "refusal_reason": reply.refusal_reason, "mode": mode})
+        done = {"refused": reply.refused, "refusal_reason": reply.refusal_reason, "mode": mode}
+        yield _event("done", {**done, "suggestions": reply.suggestions})
 
     return StreamingResponse(events(), media_type="text/event-stream")
 

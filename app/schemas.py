@@ -78,6 +78,9 @@ class CitationOut(BaseModel):
         "ou, pour une question sur une partie entière : document, section (le passage liste alors ses parties)."
     )
     lever: str = Field(description="La ligne de tableau ou la liste à laquelle le passage appartient, s'il y en a une.")
+    format: Literal["pdf", "md"] = Field(
+        "pdf", description="Format du fichier source : /documents/{document}.pdf#page=N ou /documents/{document}.md"
+    )
 
 
 class AskResponse(BaseModel):
@@ -86,6 +89,10 @@ class AskResponse(BaseModel):
     citations: list[CitationOut] = Field(description="Sources, la meilleure d'abord.")
     refusal_reason: str = Field(
         "", description="Quand la réponse est un refus : pourquoi (par ex. « lieu absent des documents : Espagne »)."
+    )
+    suggestions: list[str] = Field(
+        default_factory=list,
+        description="Quand la réponse est un refus : des questions proches auxquelles les documents répondent.",
     )
     mode: Literal["extractive", "llm"] = Field(
         "extractive",

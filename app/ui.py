@@ -1,26 +1,29 @@
 """The chat elected officials use, mounted on the FastAPI app at "/".
 
-It calls the very same `Assistant` as `POST /api/ask` (read from the app state at each call),
-so the chat and the API cannot answer differently. The conversation is passed back each turn
-so follow-ups ("et pour les entreprises du bâtiment ?") are understood.
+It is a second doorway to the same service as `POST /api/ask` (app/service.py): the question is
+validated as an `AskRequest`, answered in the answer threads, logged on the same line. Each
+answer is kept with the chat message showing it, so a 👍/👎 is stored with exactly what it rates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
+from fastapi.concurrency import iterate_in_threadpool
+from pydantic import ValidationError
 
-from app.feedback import FeedbackFull, FeedbackStore
+from app import service
+from app.errors import DOMAIN_ERRORS, describe
+from app.feedback import FeedbackStore
 from app.limits import UPLOAD_LIMIT
-from app.schemas import MAX_QUESTION_CHARS
+from app.schemas import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, AskRequest, FeedbackIn
 from app.ui_render import answer_markdown, outline_html, sources_html
-from rag.answer import pieces
-from rag.assistant import Assistant, Replace, Turn
+from rag.assistant import Answer, Replace
 from rag.errors import IndexUnavailable
 
 TITLE = "Assistant Plan Logement Occitanie"
@@ -38,94 +41,115 @@ EXAMPLES = [
     "Quand ont eu lieu les deuxièmes assises régionales du logement ?",
 ]
 CSS_PATH = Path(__file__).parent / "static" / "ui.css"
+HEAD_PATH = Path(__file__).parent / "static" / "ui_head.html"
 STREAM_PIECES = 12  # the answer is shown in this many steps when it is long enough to read as it comes
+NOT_AN_ANSWER = "Cet avis ne porte sur aucune réponse enregistrée (message d'erreur ou conversation effacée)."
+# After an answer arrives: its first line at the top of the chat (the sources follow below it),
+# instead of the end of the last source card.
+SHOW_ANSWER_JS = """() => {
+  const answers = document.querySelectorAll('#chat .message-row.bot-row, #chat .bot-row, #chat [data-testid="bot"]');
+  const last = answers[answers.length - 1];
+  if (last) last.scrollIntoView({block: 'start'});
+}"""
+
+Messages = list[dict[str, Any]]
+Records = dict[str, dict[str, Any]]  # chat message index → the answer it shows, as rated
 
 
-def _history(messages: list[dict[str, Any]]) -> list[Turn]:
-    return [Turn(m["role"], _text(m["content"])) for m in messages if m.get("role") == "user"]
+def _history(records: Records) -> list[dict[str, str]]:
+    """The conversation so far as the API takes it: each answered question and its answer text."""
+    turns: list[dict[str, str]] = []
+    for _, record in sorted(records.items(), key=lambda item: int(item[0])):
+        turns += [{"role": "user", "content": record["question"]}, {"role": "assistant", "content": record["answer"]}]
+    return turns[-MAX_HISTORY_TURNS:]
 
 
-def _text(content: Any) -> str:
-    """The words of a chat message: Gradio passes a string, or parts such as [{"type": "text", "text": …}]."""
-    if isinstance(content, str):
-        return content
-    parts = content if isinstance(content, list) else [content]
-    return " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in parts).strip()
+def _record(question: str, answer: Answer) -> dict[str, Any]:
+    return {"question": question, **asdict(answer)}
 
 
 def build_ui(app: FastAPI) -> gr.Blocks:
     """The Blocks; `app.state.assistant` is created by the app lifespan, so it is read at call time."""
 
-    def assistant() -> Assistant:
-        return app.state.assistant
-
     def feedback() -> FeedbackStore:
         return app.state.feedback
 
-    def respond(
-        question: str, messages: list[dict[str, Any]], answers: list[dict[str, Any]]
-    ) -> Iterator[tuple[list[dict[str, Any]], str, list[dict[str, Any]], str]]:
+    async def respond(
+        question: str, messages: Messages, records: Records, request: gr.Request
+    ) -> AsyncIterator[tuple[Messages, str, Records, str]]:
         question = (question or "").strip()
         if not question:
-            yield messages, "", answers, ""
-            return
-        try:
-            reply, stream = assistant().ask_stream(question[:MAX_QUESTION_CHARS], _history(messages))
-        except IndexUnavailable as error:
-            yield (
-                [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": f"⚠️ {error}"}],
-                "",
-                answers,
-                "",
-            )
+            yield messages, "", records, ""
             return
         messages = [*messages, {"role": "user", "content": question}]
-        if reply.refused or assistant().writer is None:
-            text = answer_markdown(reply) + sources_html(reply)
-            answers = [*answers, {"question": question, **asdict(reply)}]
-            words = pieces(text) if len(text) > 400 else [text]
-            step = max(1, len(words) // STREAM_PIECES)
-            for end in range(step, len(words) + step, step):
-                yield [*messages, {"role": "assistant", "content": "".join(words[:end])}], "", answers, ""
+        request_id = request.headers.get("x-request-id", "") if request else ""
+        try:
+            asked = AskRequest(question=question, history=_history(records))  # type: ignore[arg-type]
+            streamed = await service.ask_stream(app.state, asked, "chat", request_id)
+        except ValidationError as error:
+            problem = "; ".join(describe(dict(e)) for e in error.errors())
+            yield [*messages, {"role": "assistant", "content": f"⚠️ Question refusée : {problem}."}], "", records, ""
             return
-        # Written mode: the model's tokens as they come; replaced by the extractive answer if the
-        # written one fails its check (`Replace`), then the sources.
-        shown, final = "", replace(reply, mode="llm")
-        for piece in stream:
-            if isinstance(piece, Replace):
+        except DOMAIN_ERRORS as error:  # the index unavailable, an unknown filter…
+            yield [*messages, {"role": "assistant", "content": f"⚠️ {error}"}], "", records, ""
+            return
+        reply, shown = streamed.answer, ""
+        final = replace(reply, mode="llm") if streamed.written else reply
+        text = answer_markdown(reply)
+        async for piece in iterate_in_threadpool(streamed.pieces):  # an LLM's tokens come as it writes
+            if isinstance(piece, Replace):  # the written answer failed its check: the extractive one
                 shown, final = piece.text, reply
             else:
                 shown += piece
-            yield [*messages, {"role": "assistant", "content": shown}], "", answers, ""
-        final = replace(final, answer=shown)
-        answers = [*answers, {"question": question, **asdict(final)}]
-        content = answer_markdown(final) + sources_html(final)
-        yield [*messages, {"role": "assistant", "content": content}], "", answers, ""
+            if streamed.written or len(text) > 400:
+                yield [*messages, {"role": "assistant", "content": shown}], "", records, ""
+        if streamed.written:
+            final = replace(final, answer=shown)
+        message: dict[str, Any] = {"role": "assistant", "content": answer_markdown(final) + sources_html(final)}
+        if final.suggestions:  # a refusal: questions the documents do answer, asked by a click
+            message["options"] = [{"value": question, "label": question} for question in final.suggestions]
+        records = {**records, str(len(messages)): _record(question, final)}
+        yield [*messages, message], "", records, ""
 
-    def rate(data: gr.LikeData, answers: list[dict[str, Any]], comment: str) -> str:
-        turn = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        number = int(turn) // 2  # messages alternate user, assistant
-        if not answers or number >= len(answers):
-            return ""
-        entry = answers[number]
-        rating = "up" if data.liked else "down"
+    async def ask_option(
+        data: gr.SelectData, messages: Messages, records: Records, request: gr.Request
+    ) -> AsyncIterator[tuple[Messages, str, Records, str]]:
+        async for update in respond(str(data.value), messages, records, request):
+            yield update
+
+    def rate(data: gr.LikeData, records: Records, comment: str) -> tuple[str, str]:
+        """Store the verdict with the answer of the rated message, and only the comment typed for it
+        (then cleared); anything else that was rated (an error message) is not stored."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        record = records.get(str(index))
+        if record is None:
+            return NOT_AN_ANSWER, comment
         try:
-            feedback().add(
-                rating, entry["question"], entry["answer"], entry["refused"], entry["citations"], comment or ""
+            verdict = FeedbackIn(
+                rating="up" if data.liked is True or data.liked == "Like" else "down",
+                comment=comment or "",
+                question=record["question"],
+                answer=record["answer"],
+                refused=record["refused"],
+                citations=record["citations"],
             )
-        except FeedbackFull as error:
-            return str(error)
-        return "Merci pour votre avis, il a été enregistré." + (" Commentaire joint." if comment else "")
+        except ValidationError as error:
+            return "Avis non enregistré : " + "; ".join(describe(dict(e)) for e in error.errors()), comment
+        try:
+            service.give_feedback(feedback(), verdict)
+        except DOMAIN_ERRORS as error:
+            return str(error), comment
+        return "Merci pour votre avis, il a été enregistré." + (" Commentaire joint." if comment else ""), ""
 
     def outline() -> str:
         try:
-            return outline_html(assistant().outline())
+            return outline_html(app.state.assistant.outline())
         except IndexUnavailable as error:
             return f"<p>{error}</p>"
 
     with gr.Blocks(title=TITLE) as blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
-        answers = gr.State([])
+        records = gr.State({})
         with gr.Tab("Poser une question"):
             chatbot = gr.Chatbot(
                 label="Conversation",
@@ -133,6 +157,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
                 placeholder="Posez votre question ci-dessous ou choisissez un exemple.",
                 feedback_options=["Like", "Dislike"],
                 sanitize_html=True,
+                autoscroll=False,
                 elem_id="chat",
             )
             with gr.Row():
@@ -144,26 +169,35 @@ def build_ui(app: FastAPI) -> gr.Blocks:
                     max_length=MAX_QUESTION_CHARS,
                 )
                 send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")
-            gr.Examples(EXAMPLES, inputs=question, label="Exemples de questions (cliquez pour les poser)")
+            examples = gr.Examples(EXAMPLES, inputs=question, label="Exemples de questions (cliquez pour les poser)")
             comment = gr.Textbox(
                 label="Commentaire sur la réponse (facultatif, envoyé avec 👍/👎)", lines=1, elem_id="comment"
             )
             thanks = gr.Markdown(elem_id="thanks")
-            clear = gr.Button("Nouvelle conversation", variant="secondary")
+            clear = gr.Button("Nouvelle conversation", variant="secondary", elem_id="new-conversation")
         with gr.Tab("Parcourir les documents", elem_id="outline-tab"):
             plan = gr.HTML(elem_id="outline")
 
-        outputs = [chatbot, question, answers, thanks]
-        send.click(respond, [question, chatbot, answers], outputs)
-        question.submit(respond, [question, chatbot, answers], outputs)
-        chatbot.like(rate, [answers, comment], thanks)
-        clear.click(lambda: ([], [], ""), None, [chatbot, answers, thanks])
+        inputs, outputs = [question, chatbot, records], [chatbot, question, records, thanks]
+        for event in (send.click, question.submit, examples.load_input_event.then):
+            event(respond, inputs, outputs).then(None, js=SHOW_ANSWER_JS)
+        chatbot.option_select(ask_option, [chatbot, records], outputs).then(None, js=SHOW_ANSWER_JS)
+        chatbot.like(rate, [records, comment], [thanks, comment])
+        chatbot.clear(lambda: ({}, ""), None, [records, thanks])  # the chat's own trash icon
+        clear.click(lambda: ([], {}, "", ""), None, [chatbot, records, thanks, comment])
         blocks.load(outline, None, plan)
     return blocks
 
 
 def mount_ui(app: FastAPI) -> FastAPI:
-    """Serve the chat at "/" (after the /api routes, which keep precedence)."""
+    """Serve the chat at "/" (after the /api routes, which keep precedence), in French whatever
+    the browser's language, without Gradio's English footer links."""
     return gr.mount_gradio_app(
-        app, build_ui(app), path="", css=CSS_PATH.read_text(encoding="utf-8"), max_file_size=UPLOAD_LIMIT
+        app,
+        build_ui(app),
+        path="",
+        css=CSS_PATH.read_text(encoding="utf-8"),
+        head=HEAD_PATH.read_text(encoding="utf-8"),
+        footer_links=[],
+        max_file_size=UPLOAD_LIMIT,
     )

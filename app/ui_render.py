@@ -12,8 +12,15 @@ from rag.assistant import Answer, Citation
 from rag.outline import Outline, Section
 
 
-def pdf_link(citation: Citation) -> str:
+def source_link(citation: Citation) -> str:
+    """The source file at the passage: a PDF at its page, a Markdown document as its text."""
+    if citation.format == "md":
+        return f"/documents/{escape(citation.document)}.md"
     return f"/documents/{escape(citation.document)}.pdf#page={citation.page}"
+
+
+def _link_label(citation: Citation) -> str:
+    return "Ouvrir le document (texte)" if citation.format == "md" else f"Ouvrir le PDF à la page {citation.page}"
 
 
 def source_card(number: int, citation: Citation) -> str:
@@ -21,7 +28,7 @@ def source_card(number: int, citation: Citation) -> str:
     where = f"<div class='where'>{escape(citation.section)}</div>" if citation.section else ""
     passage = escape(citation.text).replace("\n", "<br>")
     link = (
-        f"<a href='{pdf_link(citation)}' target='_blank' rel='noopener'>Ouvrir le PDF à la page {citation.page}</a>"
+        f"<a href='{source_link(citation)}' target='_blank' rel='noopener'>{_link_label(citation)}</a>"
         if citation.document
         else ""
     )
@@ -39,14 +46,16 @@ def sources_html(answer: Answer, limit: int = 3) -> str:
     return f"<div class='sources'><div class='sources-title'>Sources à vérifier</div>{cards}</div>"
 
 
+SUGGESTIONS_NOTE = "Questions proches auxquelles les documents répondent (cliquez pour les poser) :"
 WRITTEN_NOTE = "Réponse rédigée par un modèle de langage et vérifiée sur les sources."
 
 
 def answer_markdown(answer: Answer) -> str:
     """The answer text; a refusal is set apart so it is not mistaken for an answer."""
-    if answer.refused:
-        why = f"\n\n_Raison : {answer.refusal_reason}._" if answer.refusal_reason else ""
-        return "ℹ️ **Les documents ne répondent pas à cette question.**\n\n" + answer.answer + why
+    if answer.refused:  # its sentence; the questions it suggests are buttons under it (the reason is logged)
+        sentence = answer.answer.split("\n", 1)[0]
+        more = f"\n\n{SUGGESTIONS_NOTE}" if answer.suggestions else ""
+        return f"ℹ️ {sentence}{more}"
     if answer.mode == "llm":
         return f"{answer.answer}\n\n<small>{WRITTEN_NOTE}</small>"
     return answer.answer

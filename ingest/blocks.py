@@ -14,6 +14,7 @@ BlockKind = Literal["heading", "paragraph", "bullet", "row"]
 
 BULLET_CHARS = "•▪◦●■-–*"
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-zÀ-ÿ])-\s*\n\s*(?=[a-zà-ÿ])")
+_URL_BREAK = re.compile(r"((?:https?://|www\.)\S*[/_=&?-])\n(?=[\w%#~])")
 _SPACES = re.compile(r"\s+")
 
 
@@ -33,9 +34,12 @@ class Block:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Rejoin wrapped lines: "multi-" + "opérations" → "multi-opérations", others with one space."""
+    """Rejoin wrapped lines: "multi-" + "opérations" → "multi-opérations", a web address cut after
+    "/", "-", "_", "=", "&" or "?" in one piece (a link split in two leads to the site's home page),
+    others with one space."""
     text = "\n".join(line.strip() for line in lines)
     text = _HYPHEN_BREAK.sub("-", text)
+    text = _URL_BREAK.sub(r"\1", text)
     return normalize_space(text)
 
 

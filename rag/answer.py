@@ -23,9 +23,9 @@ from rag.store import json_list
 SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
 MAX_SEE_ALSO = 2
 MAX_DEFINITIONS = 3
-# A refusal names at most this many documents: with hundreds uploaded, a list of all of them would be
-# read by nobody (and cost 6 ms per refusal to write at 2,000 documents, measured).
-MAX_COVERAGE_LINES = 5
+MAX_SUGGESTIONS = 3  # questions a refusal offers to ask instead
+MAX_TOPIC_CHARS = 90
+_NUMBERING = re.compile(r"^(?:[▪•\-–]\s*|(?:[IVX]+|\d+(?:\.\d+)*|[A-H])\s*[.)]?\s*[-–.]\s+|(?:[IVX]+|\d+)\.\s+)")
 
 
 @lru_cache
@@ -128,21 +128,41 @@ def pieces(text: str) -> list[str]:
     return re.findall(r"\S+\s*", text) or [text]
 
 
-def refusal(coverage: dict[str, list[str]], nearest: Sequence[str] = ()) -> str:
-    """A polite refusal that says what the documents do cover: titles and their main topics, the
-    `nearest` titles first (the documents of the passages the question came closest to), at most
-    `MAX_COVERAGE_LINES`, then how many others there are."""
+def refusal(suggested: Sequence[str]) -> str:
+    """One sentence saying the documents do not answer, then the `suggested` questions (see
+    `suggestions`) as a list: a reader knows at once what to ask instead. No internal reason: it
+    travels apart (`Answer.refusal_reason`) to the API and the log."""
     t = templates()
-    if not coverage:
-        return t["empty_index"]
-    titles = list(dict.fromkeys([title for title in nearest if title in coverage] + list(coverage)))
-    lines = [
-        t["coverage_line"].format(title=title, topics=" ; ".join(coverage[title]))
-        if coverage[title]
-        else t["coverage_title"].format(title=title)  # a document without headings
-        for title in titles[:MAX_COVERAGE_LINES]
-    ]
-    more = len(titles) - MAX_COVERAGE_LINES
-    if more > 0:
-        lines.append(t["coverage_more"].format(count=more) if more > 1 else t["coverage_one_more"])
-    return t["refusal"].format(coverage="\n".join(lines))
+    if not suggested:
+        return t["refusal"]
+    lines = "\n".join(t["item_line"].format(item=question) for question in suggested)
+    return f"{t['refusal']}\n{t['refusal_suggestions']}\n{lines}"
+
+
+def suggestions(metas: Sequence[Mapping[str, Any]], topics: Sequence[str], limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """Questions the documents do answer, near the one refused: the rows and headings of the
+    passages it came closest to (`metas`, best first), then the documents' top-level parts
+    (`topics`). A heading set in capitals ("COMMUNIQUÉ DE PRESSE") or one word long says nothing
+    to ask about and is skipped."""
+    template = templates()["suggestion"]
+    found: list[str] = []
+    for meta in metas:
+        path = json_list(meta, "path")
+        found += [str(meta.get("label") or "") if meta.get("kind") == "row" else "", *reversed(path[-2:])]
+    found += list(topics)
+    readable = [_as_topic(text) for text in dict.fromkeys(found) if _askable(text)]
+    return [template.format(topic=topic) for topic in dict.fromkeys(readable)][:limit]
+
+
+def _askable(heading: str) -> bool:
+    letters = [char for char in heading if char.isalpha()]
+    shouting = sum(char.isupper() for char in letters) > len(letters) * 0.6
+    return len(heading.split()) >= 2 and len(letters) >= 8 and not shouting
+
+
+def _as_topic(heading: str) -> str:
+    """A heading as a topic to ask about: without a trailing colon, its first words when long."""
+    text = _NUMBERING.sub("", heading.strip().rstrip(" :"))
+    if len(text) <= MAX_TOPIC_CHARS:
+        return text
+    return text[:MAX_TOPIC_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"

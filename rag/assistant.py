@@ -18,12 +18,13 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from langchain_core.documents import Document as LCDocument
 
-from rag.answer import compose, definitions, pieces, refusal, section_path
+from rag.answer import compose, definitions, pieces, refusal, section_path, suggestions
 from rag.embeddings import load_embeddings
-from rag.errors import IndexUnavailable, IndexUnreachable
+from rag.errors import IndexUnavailable, IndexUnreachable, UnknownFilter
 from rag.llm import Writer
 from rag.outline import Outline, build_outlines
 from rag.query import Query, Topic, is_follow_up
@@ -48,6 +49,7 @@ class Citation:
     score: float
     kind: str = "paragraph"
     lever: str = ""  # the row or list the passage belongs to (a plan row's issue), if any
+    format: str = "pdf"  # of the document's file: "pdf" (opened at the page) or "md"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     refusal_reason: str = ""  # why the documents were judged not to answer (a short French phrase)
     mode: str = "extractive"  # or "llm": written by the configured LLM, checked against the citations
+    suggestions: list[str] = field(default_factory=list)  # a refusal's: questions the documents do answer
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,13 @@ class Assistant:
         with an LLM, its tokens as it writes them, then a `Replace` by the extractive text if the
         written answer fails its check or the model fails midway."""
         searched, answer = self._extract(question, history, filters)
-        if self.writer is None or answer.refused:
+        if not self.writes(answer):
             return answer, iter(pieces(answer.answer))
         return answer, self._stream_written(searched, answer)
+
+    def writes(self, answer: Answer) -> bool:
+        """Whether `ask_stream`'s pieces for `answer` are an LLM's tokens (a refusal never is)."""
+        return self.writer is not None and not answer.refused
 
     def _extract(self, question: str, history: Sequence[Turn], filters: Filters | None) -> tuple[str, Answer]:
         """The question as searched (with an LLM, a follow-up made standalone) and its extractive
@@ -169,6 +176,8 @@ class Assistant:
         (config, callbacks, a signature inspection per step) cost 0.87 ms per answer, as much as the
         steps themselves (0.9 ms, embedding aside), and all of it held the GIL (measured)."""
         index = self.snapshot()
+        if filters:
+            _check(filters, index)
         asked = [turn.content for turn in history if turn.role == "user"]
         previous = asked[-1] if asked else None
         if self.writer and previous and is_follow_up(question):
@@ -244,6 +253,8 @@ class Assistant:
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Citation]:
         """Retrieval only (no answer, no refusal): the passages best matching `query`, best first."""
         index = self.snapshot()
+        if filters:
+            _check(filters, index)
         hits = self.retriever.search(index.understand(query), k=k, filters=filters, index=index)
         return [_citation(to_document(hit)) for hit in hits]
 
@@ -267,8 +278,10 @@ class Assistant:
         parents = [_parent(index, document) for document in documents]
         verdict = judge(query, self.evidence(documents, index, query), index.bm25, self.thresholds)
         if verdict.refused:
-            nearest = [str(document.metadata["title"]) for document in documents]
-            return Answer(answer=refusal(index.topics, nearest), refused=True, refusal_reason=verdict.reason)
+            nearest = [str(document.metadata["document"]) for document in documents]
+            topics = [top for document in dict.fromkeys([*nearest, *index.topics]) for top in index.topics[document]]
+            suggested = suggestions([document.metadata for document in documents], topics)
+            return Answer(refusal(suggested), refused=True, refusal_reason=verdict.reason, suggestions=suggested)
         spelled = definitions(question, index.acronyms) if query.asks_meaning else []
         return Answer(
             answer=compose(documents, parents, spelled),
@@ -292,6 +305,19 @@ class Assistant:
         return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing, part)
 
 
+def _check(filters: Filters, index: SearchIndex) -> None:
+    """Raise `UnknownFilter` naming the accepted values when a filter matches nothing indexed."""
+    documents = sorted({str(chunk.metadata["document"]) for chunk in index.chunks.values()})
+    if filters.document and filters.document not in documents:
+        raise UnknownFilter(f"filters.document : document inconnu ; documents indexés : {', '.join(documents)}")
+    if filters.part:
+        scope = [filters.document] if filters.document else documents
+        parts = [top for document in scope for top in index.topics.get(document, [])]
+        if filters.part not in parts:
+            listed = " | ".join(f"« {part} »" for part in parts) or "aucune"
+            raise UnknownFilter(f"filters.axis : partie inconnue ; parties de premier niveau : {listed}")
+
+
 def _parent(index: SearchIndex, document: LCDocument) -> LCDocument | None:
     """The row or list a retrieved member (an action, a key figure) belongs to, in the same snapshot."""
     chunk = index.chunks.get(document.metadata["id"])
@@ -312,4 +338,5 @@ def _citation(document: LCDocument, parent: LCDocument | None = None) -> Citatio
         score=round(float(meta["score"]), 4),
         kind=str(meta.get("kind", "paragraph")),
         lever=str(meta.get("label", "")),
+        format=Path(str(meta.get("filename") or "document.pdf")).suffix.lower().lstrip(".") or "pdf",
     )

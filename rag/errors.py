@@ -28,6 +28,13 @@ class DocumentNotFound(LookupError):
         return f"document inconnu : {self.args[0]}"
 
 
+class UnknownFilter(ValueError):
+    """A filter names no indexed document or top-level part: answering from nothing would read as
+    "the documents do not say", so the caller is told which values exist."""
+
+    status = 422
+
+
 class DocumentTooLarge(DocumentRejected):
     """The upload exceeds the size limit."""
 
@@ -47,4 +54,5 @@ __all__ = [
     "DuplicateDocument",
     "IndexUnavailable",
     "IndexUnreachable",
+    "UnknownFilter",
 ]

@@ -27,7 +27,6 @@ from rag.lexical import BM25Index
 from rag.query import PartRef, Query, Topic, build_query, figures_of
 from rag.store import ChunkStore, StoredChunk
 
-TOPICS_PER_DOCUMENT = 6  # what a refusal lists as covered
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
 NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
 FIGURE_BOOST = 1.25  # a question naming a year ("en 2026") prefers passages holding it (a table's column)
@@ -108,15 +107,16 @@ class SearchIndex:
 
     @cached_property
     def topics(self) -> dict[str, list[str]]:
-        """Per document title, its first topics in reading order (its top-level parts), computed
+        """Per document id, its top-level parts in reading order (what a filter may name, what a
+        refusal offers to ask about when the passages near the question offer nothing), computed
         once per snapshot: a refusal must not sort the whole index."""
         topics: dict[str, list[str]] = {}
         for chunk in sorted(self.chunks.values(), key=lambda c: (c.metadata["document"], c.metadata["position"])):
             meta = chunk.metadata
-            topic = _topic(str(meta.get("top") or ""))
-            entries = topics.setdefault(str(meta["title"]), [])
-            if topic and topic not in entries and len(entries) < TOPICS_PER_DOCUMENT:
-                entries.append(topic)
+            top = str(meta.get("top") or "")
+            entries = topics.setdefault(str(meta["document"]), [])
+            if top and top not in entries:
+                entries.append(top)
         return topics
 
     def _names_someone(self, text: str) -> bool:
@@ -371,11 +371,6 @@ def _shared_headings(path: list[str], other: tuple[str, ...], most: int = 2) -> 
             break
         shared += 1
     return shared
-
-
-def _topic(top: str) -> str:
-    """A top-level heading as a topic of a refusal's list (its first words when long)."""
-    return top if len(top) <= 90 else top[:87].rstrip() + "…"
 
 
 def _one_per_group(hits: list[Hit]) -> list[Hit]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ParamSpec, TypeVar
@@ -41,7 +41,7 @@ _PLACEHOLDER = [1.0]  # a register record's vector: Chroma stores one per record
 READ_PAGE = 5000  # Chroma's SQLite fails with "too many SQL variables" on one get of ~30k+ rows
 
 
-def json_list(metadata: dict[str, Any], key: str) -> list[str]:
+def json_list(metadata: Mapping[str, Any], key: str) -> list[str]:
     """A list field of a chunk (its path, items, parts), kept in Chroma's flat metadata as JSON."""
     return list(json.loads(str(metadata.get(key) or "[]")))
 
