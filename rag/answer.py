@@ -150,7 +150,7 @@ def suggestions(metas: Sequence[Mapping[str, Any]], topics: Sequence[str], limit
         path = json_list(meta, "path")
         found += [str(meta.get("label") or "") if meta.get("kind") == "row" else "", *reversed(path[-2:])]
     found += list(topics)
-    readable = [_as_topic(text) for text in dict.fromkeys(found) if _askable(text)]
+    readable = [topic for topic in map(_as_topic, dict.fromkeys(found)) if _askable(topic)]
     return [template.format(topic=topic) for topic in dict.fromkeys(readable)][:limit]
 
 

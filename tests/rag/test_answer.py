@@ -6,26 +6,33 @@ import json
 
 from langchain_core.documents import Document as LCDocument
 
-from rag.answer import MAX_COVERAGE_LINES, compose, definitions, refusal
+from rag.answer import MAX_SUGGESTIONS, compose, definitions, refusal, suggestions
 
 
-def test_a_refusal_over_many_documents_names_the_nearest_few_and_counts_the_others() -> None:
-    coverage = {f"Plan {number:04d}": ["foncier", "chiffres clés"] for number in range(2_000)}
-    text = refusal(coverage, nearest=["Plan 1234", "Plan 1234", "Plan absent"])
-    listed = [line for line in text.splitlines() if line.startswith("- Plan")]
-    assert len(listed) == MAX_COVERAGE_LINES
-    assert listed[0] == "- Plan 1234 : foncier ; chiffres clés"  # the nearest first, once
-    assert "et 1995 autres documents" in text
+def test_a_refusal_is_one_sentence_then_questions_on_the_nearest_rows_and_headings() -> None:
+    nearest = [
+        {"kind": "row", "label": "Faciliter l'accès au foncier", "path": json.dumps(["III. Foncier", "A - Repérer"])},
+        {"kind": "paragraph", "label": "", "path": json.dumps(["COMMUNIQUÉ DE PRESSE", "Assises du logement"])},
+        {"kind": "figure", "label": "▪ 107 500 ménages", "path": json.dumps(["Chiffres clés"])},
+    ]
+    asked = suggestions(nearest, ["II. Produire plus"])
+    topics = [question.split("« ")[1].split(" »")[0] for question in asked]
+    # A row's label first; a one-word heading, one in capitals or a figure say nothing to ask about.
+    assert topics == ["Faciliter l'accès au foncier", "Assises du logement", "Chiffres clés"]
+    assert len(asked) == MAX_SUGGESTIONS and asked[0] == "Que disent les documents sur « Faciliter l'accès au foncier » ?"
+    text = refusal(asked)
+    first, *rest = text.splitlines()
+    assert first.endswith("ne répondent pas à cette question ; je préfère ne rien inventer.")
+    assert rest[1:] == [f"- {question}" for question in asked]
+    assert "raison" not in text.lower()
 
 
-def test_a_refusal_over_few_documents_lists_them_all() -> None:
-    coverage = {"Plan d'action": ["I. Produire"], "Communiqué": ["Assises"]}
-    text = refusal(coverage, nearest=["Communiqué"])
-    assert text.index("- Communiqué : Assises") < text.index("- Plan d'action : I. Produire")
-    assert "autre" not in text.split("Je peux vous renseigner sur :")[1].split("Essayez")[0]
-    coverage["Note"] = ["Loyers"]
-    coverage |= {f"Note {number}": ["Loyers"] for number in range(3)}
-    assert "- et un autre document" in refusal(coverage)
+def test_long_or_numbered_headings_become_short_topics_and_a_refusal_without_any_is_one_sentence() -> None:
+    long = "A - " + "Accompagner les organismes dans la construction de leur plan de financement " * 2
+    (asked,) = suggestions([{"kind": "section", "path": json.dumps([long])}], [])
+    topic = asked.split("« ")[1].split(" »")[0]
+    assert topic.startswith("Accompagner") and topic.endswith("…") and len(topic) <= 91
+    assert refusal([]).count("\n") == 0
 
 
 def _hit(text: str, kind: str, path: list[str], **meta: object) -> LCDocument:
