@@ -47,9 +47,14 @@ NOT_AN_ANSWER = "Cet avis ne porte sur aucune réponse enregistrée (message d'e
 # After an answer arrives: its first line at the top of the chat (the sources follow below it),
 # instead of the end of the last source card.
 SHOW_ANSWER_JS = """() => {
-  const answers = document.querySelectorAll('#chat .message-row.bot-row, #chat .bot-row, #chat [data-testid="bot"]');
+  const answers = document.querySelectorAll('#chat .bot-row');
   const last = answers[answers.length - 1];
-  if (last) last.scrollIntoView({block: 'start'});
+  const wrap = last && last.closest('.bubble-wrap');
+  if (!wrap) return;
+  wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+  const chat = document.querySelector('#chat');
+  const top = chat.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight / 2) chat.scrollIntoView({block: 'start'});
 }"""
 
 Messages = list[dict[str, Any]]
@@ -166,7 +171,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
                     placeholder="Ex. : qui peut aider mon agglo à suivre le prix du foncier ?",
                     scale=5,
                     elem_id="question",
-                    max_length=MAX_QUESTION_CHARS,
+                    info=f"{MAX_QUESTION_CHARS} caractères au plus.",
                 )
                 send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")
             examples = gr.Examples(EXAMPLES, inputs=question, label="Exemples de questions (cliquez pour les poser)")

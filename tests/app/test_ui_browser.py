@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STAFF_KEY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -62,12 +65,14 @@ def test_official_asks_checks_sources_and_browses_the_plan(browser: Browser, ser
     assert (link.get_attribute("href", timeout=5_000) or "").endswith(".pdf#page=4")
     save(page, "chat-desktop.png")
 
-    page.get_by_text("Combien de ménages attendent un logement social ?").first.click()
-    page.locator("#send").click()
-    expect(chat.get_by_text("107 500 ménages").first).to_be_visible(timeout=30_000)
-
     ask(page, "Quelle est la capitale de l'Australie ?")
-    expect(chat.get_by_text("Les documents ne répondent pas à cette question").first).to_be_visible(timeout=30_000)
+    expect(chat.get_by_text("ne répondent pas à cette question").first).to_be_visible(timeout=30_000)
+    expect(chat.get_by_text("Raison")).to_have_count(0)  # the internal reason is for the log and the API
+    suggestion = chat.get_by_role("button", name="Que disent les documents sur").first
+    asked = (suggestion.inner_text() or "").strip()
+    suggestion.click()  # a suggested question is asked by a click, and answered
+    expect(chat.get_by_text(asked).last).to_be_visible(timeout=30_000)
+    expect(chat.locator(".source-card").last).to_be_visible(timeout=30_000)
 
     page.get_by_role("tab", name="Parcourir les documents").click()
     expect(page.locator("#outline").get_by_text("III. Accompagner les OLS dans l’accès au foncier")).to_be_visible()
@@ -88,14 +93,103 @@ def test_phone_width_and_keyboard(browser: Browser, server: str) -> None:
     page.close()
 
 
-def test_feedback_is_stored_and_exported(browser: Browser, staff: tuple[str, Path]) -> None:
+def _in_view(page: Page, locator: Locator) -> bool:
+    """Whether the element's first line is visible: inside the window and inside the chat's own
+    scrolling area."""
+    return bool(
+        locator.evaluate(
+            """(element) => {
+              const line = element.getBoundingClientRect().top + 16;
+              const area = element.closest('.bubble-wrap').getBoundingClientRect();
+              return line >= Math.max(0, area.top) && line < Math.min(window.innerHeight, area.bottom);
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize("viewport", [ViewportSize(width=1366, height=900), ViewportSize(width=400, height=800)])
+def test_the_newest_answer_arrives_in_view_and_an_example_click_asks_it(
+    browser: Browser, server: str, viewport: ViewportSize
+) -> None:
+    page = browser.new_page(viewport=viewport, is_mobile=viewport["width"] < 500)
+    page.goto(server, wait_until="load")
+    chat = page.locator("#chat")
+    ask(page, "Quel levier du plan concerne l'accès au foncier ?")
+    expect(chat.get_by_text("Source 3")).to_be_visible(timeout=30_000)
+    page.get_by_text("Combien de ménages attendent un logement social ?").first.click()  # asks, no Envoyer
+    answer = chat.get_by_text("107 500 ménages").first
+    expect(answer).to_be_attached(timeout=30_000)
+    page.wait_for_timeout(500)  # the scroll runs once the answer is complete
+    newest = chat.locator(".bot-row").last
+    assert _in_view(page, newest), "the newest answer's first line is out of view"
+    page.close()
+
+
+def test_the_chat_is_french_and_the_api_documentation_works_offline(browser: Browser, server: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page.goto(server, wait_until="load")
+    ask(page, "Combien de ménages attendent un logement social ?")
+    expect(page.locator("#chat").get_by_text("107 500 ménages").first).to_be_visible(timeout=30_000)
+    labels = page.evaluate(
+        """Array.from(document.querySelectorAll('[aria-label], [title], button, footer a'))
+             .flatMap(e => [e.getAttribute('aria-label'), e.getAttribute('title'), e.innerText])"""
+    )
+    english = {"Clear", "Copy", "Copy message", "Copy conversation", "Like", "Dislike", "Use via API", "Settings"}
+    assert not english & {label.strip() for label in labels if label}
+    assert "Built with Gradio" not in page.locator("body").inner_text()
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    for docs in ("docs", "redoc"):  # their scripts come from the server, not a CDN
+        page.goto(f"{server}/{docs}", wait_until="load")
+        expect(page.get_by_text("/api/ask/stream").first).to_be_visible(timeout=15_000)
+    page.close()
+
+
+def _feedback_rows(base: str) -> list[dict[str, Any]]:
+    export = httpx.get(f"{base}/api/feedback/export", params={"format": "jsonl"}, headers=STAFF_KEY, timeout=10)
+    return [json.loads(line) for line in export.text.splitlines() if line]
+
+
+def _rate(page: Page, liked: bool, comment: str = "") -> None:
+    if comment:
+        page.locator("#comment textarea").fill(comment)
+    name = "Réponse utile" if liked else "Réponse pas utile"
+    page.locator("#chat").get_by_role("button", name=name, exact=True).last.click()
+
+
+def test_each_verdict_is_stored_with_the_answer_it_rates(browser: Browser, staff: tuple[str, Path]) -> None:
+    """Across an error message, the chat's own trash icon and a new conversation, each 👍/👎 is
+    stored with its own question, answer, citations and only the comment typed for it."""
     base, _ = staff
+    before = len(_feedback_rows(base))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(base, wait_until="load")
-    ask(page, "Combien de ménages attendent un logement social ?")
-    chat = page.locator("#chat")
-    expect(chat.get_by_text("107 500 ménages").first).to_be_visible(timeout=30_000)
-    page.locator("#comment textarea").fill("Très utile pour le conseil communautaire")
-    chat.get_by_role("button", name="Like").first.click()
-    expect(page.locator("#thanks")).to_contain_text("Merci", timeout=10_000)
+    chat, thanks = page.locator("#chat"), page.locator("#thanks")
+    asked = [
+        ("Combien de ménages attendent un logement social ?", "107 500 ménages", True, "Très utile"),
+        ("Quel levier du plan concerne l'accès au foncier ?", "observatoires du foncier", False, ""),
+        ("Quand ont eu lieu les deuxièmes assises régionales du logement ?", "19 décembre 2024", True, ""),
+        ("Des bureaux vides, on peut en faire du logement social ?", "changement d'usage", False, "Incomplet"),
+    ]
+    for number, (question, expected, liked, comment) in enumerate(asked):
+        if number == 1:  # an error message first, then a rating on it: nothing stored
+            ask(page, "x" * 1200)
+            expect(chat.get_by_text("1000 caractères au plus").first).to_be_visible(timeout=30_000)
+            _rate(page, True)
+            expect(thanks).to_contain_text("aucune réponse", timeout=10_000)
+        if number == 2:
+            chat.get_by_role("button", name="Effacer la conversation").click()
+        if number == 3:
+            page.locator("#new-conversation").click()
+        ask(page, question)
+        expect(chat.get_by_text(expected).first).to_be_visible(timeout=30_000)
+        _rate(page, liked, comment)
+        expect(thanks).to_contain_text("Merci", timeout=10_000)
+        expect(page.locator("#comment textarea")).to_have_value("")  # cleared once sent
     page.close()
+    rows = _feedback_rows(base)[before:]
+    assert [(row["rating"], row["question"], row["comment"]) for row in rows] == [
+        ("up" if liked else "down", question, comment) for question, _, liked, comment in asked
+    ]
+    for row, (_, expected, _, _) in zip(rows, asked, strict=True):
+        assert expected in row["answer"] and not row["refused"]
+        assert any(expected in citation["text"] for citation in row["citations"])

@@ -19,7 +19,9 @@ def test_a_refusal_is_one_sentence_then_questions_on_the_nearest_rows_and_headin
     topics = [question.split("« ")[1].split(" »")[0] for question in asked]
     # A row's label first; a one-word heading, one in capitals or a figure say nothing to ask about.
     assert topics == ["Faciliter l'accès au foncier", "Assises du logement", "Chiffres clés"]
-    assert len(asked) == MAX_SUGGESTIONS and asked[0] == "Que disent les documents sur « Faciliter l'accès au foncier » ?"
+    assert (
+        len(asked) == MAX_SUGGESTIONS and asked[0] == "Que disent les documents sur « Faciliter l'accès au foncier » ?"
+    )
     text = refusal(asked)
     first, *rest = text.splitlines()
     assert first.endswith("ne répondent pas à cette question ; je préfère ne rien inventer.")
