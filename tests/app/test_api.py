@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from rag.settings import Settings
 
 
 def test_health_and_documents(server: str) -> None:
@@ -57,6 +61,37 @@ def test_bad_questions_get_a_4xx_naming_the_problem(server: str, payload: dict, 
     response = httpx.post(f"{server}/api/ask", json=payload)
     assert response.status_code == 422
     assert named in response.json()["detail"]
+
+
+def test_validation_errors_are_in_french(server: str) -> None:
+    too_long = httpx.post(f"{server}/api/ask", json={"question": "x" * 1001}).json()["detail"]
+    assert too_long == "question : 1000 caractères au plus"
+    unknown = httpx.post(f"{server}/api/ask", json={"question": "ok ?", "inconnu": 1}).json()["detail"]
+    assert unknown == "inconnu : champ inconnu"
+    rating = httpx.post(f"{server}/api/feedback", json={"rating": "bof", "question": "q", "answer": "a"})
+    assert rating.json()["detail"] == "rating : valeur attendue : up ou down"
+
+
+def test_an_unexpected_error_is_a_json_500_with_the_request_id(corpus_settings: Settings) -> None:
+    app = create_app(corpus_settings, with_ui=False)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("bug")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/boom", headers={"X-Request-ID": "trace-42"})
+    assert response.status_code == 500 and response.headers["content-type"] == "application/json"
+    assert response.json()["request_id"] == "trace-42" == response.headers["x-request-id"]
+    assert "bug" not in response.text  # the traceback goes to the log, not to the caller
+
+
+def test_a_refusal_offers_questions_the_documents_answer(server: str) -> None:
+    refusal = httpx.post(f"{server}/api/ask", json={"question": "Quelle est la capitale de l'Australie ?"}).json()
+    assert refusal["refused"] and 1 <= len(refusal["suggestions"]) <= 3
+    assert refusal["answer"].count("\n") == len(refusal["suggestions"]) + 1  # one sentence, a lead-in, the list
+    for suggestion in refusal["suggestions"]:
+        answered = httpx.post(f"{server}/api/ask", json={"question": suggestion}).json()
+        assert not answered["refused"] and answered["citations"]
 
 
 def test_non_json_body_is_a_clear_4xx(server: str) -> None:

@@ -72,6 +72,12 @@ def test_upload_replace_reindex_and_delete(staff: tuple[str, Path]) -> None:
     ).exists()
     hits = httpx.get(f"{base}/api/search", params={"q": "observatoire Nîmes", "document": body["id"]}).json()
     assert hits and all(hit["document"] == body["id"] for hit in hits)
+    # A Markdown source is opened as its text (a PDF link would be a 404).
+    assert {hit["format"] for hit in hits} == {"md"}
+    source = httpx.get(f"{base}/documents/{body['id']}.md")
+    assert source.status_code == 200 and source.headers["content-type"].startswith("text/plain")
+    assert "Habitat à Nîmes" in source.text
+    assert httpx.get(f"{base}/documents/{body['id']}.pdf").status_code == 404
 
     again = upload(base, "Compte rendu Nîmes.md", "# Nîmes\n\nRéécrit : douze logements.\n".encode())
     assert again.status_code == 200 and again.json()["replaced"] is True and again.json()["chunks"] == 1
@@ -92,6 +98,17 @@ def test_search_filters_and_bounds(server: str) -> None:
     for params in cases:
         response = httpx.get(f"{server}/api/search", params=params)
         assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_a_filter_naming_nothing_indexed_is_a_422_listing_what_is(server: str) -> None:
+    unknown_part = httpx.post(
+        f"{server}/api/ask", json={"question": "Quelles formations ?", "filters": {"axis": "IX."}}
+    )
+    assert unknown_part.status_code == 422
+    assert "III. Accompagner les OLS dans l’accès au foncier" in unknown_part.json()["detail"]
+    unknown_document = httpx.get(f"{server}/api/search", params={"q": "foncier", "document": "plh-inconnu"})
+    assert unknown_document.status_code == 422
+    assert "ush-occitanie_plan-action-production-logements-sociaux" in unknown_document.json()["detail"]
 
 
 def test_ask_with_filters_and_history(server: str) -> None:
