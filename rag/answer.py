@@ -24,7 +24,7 @@ SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is w
 MAX_SEE_ALSO = 2
 MAX_DEFINITIONS = 3
 MAX_SUGGESTIONS = 3  # questions a refusal offers to ask instead
-MAX_TOPIC_CHARS = 90
+MAX_TOPIC_CHARS = 100
 _NUMBERING = re.compile(r"^(?:[▪•\-–]\s*|(?:[IVX]+|\d+(?:\.\d+)*|[A-H])\s*[.)]?\s*[-–.]\s+|(?:[IVX]+|\d+)\.\s+)")
 
 
@@ -139,30 +139,62 @@ def refusal(suggested: Sequence[str]) -> str:
     return f"{t['refusal']}\n{t['refusal_suggestions']}\n{lines}"
 
 
-def suggestions(metas: Sequence[Mapping[str, Any]], topics: Sequence[str], limit: int = MAX_SUGGESTIONS) -> list[str]:
+def suggestions(
+    metas: Sequence[Mapping[str, Any]],
+    topics: Sequence[str],
+    acronyms: Mapping[str, str] | None = None,
+    limit: int = MAX_SUGGESTIONS,
+) -> list[str]:
     """Questions the documents do answer, near the one refused: the rows and headings of the
     passages it came closest to (`metas`, best first), then the documents' top-level parts
-    (`topics`). A heading set in capitals ("COMMUNIQUÉ DE PRESSE") or one word long says nothing
-    to ask about and is skipped."""
+    (`topics`). Headings that name no subject (see `_askable`) are skipped; the acronyms they use
+    are spelled out once ("les OLS (organismes de logement social)"), for a reader who does not
+    know them."""
     template = templates()["suggestion"]
     found: list[str] = []
     for meta in metas:
         path = json_list(meta, "path")
         found += [str(meta.get("label") or "") if meta.get("kind") == "row" else "", *reversed(path[-2:])]
     found += list(topics)
-    readable = [topic for topic in map(_as_topic, dict.fromkeys(found)) if _askable(topic)]
-    return [template.format(topic=topic) for topic in dict.fromkeys(readable)][:limit]
+    chosen = list(dict.fromkeys(topic for topic in map(_as_topic, dict.fromkeys(found)) if _askable(topic)))[:limit]
+    spelled: set[str] = set()
+    for number, topic in enumerate(chosen):
+        for short, long in (acronyms or {}).items():
+            match = re.search(rf"\b{re.escape(short)}\b", topic)
+            inside = match is not None and topic[: match.start()].count("(") > topic[: match.start()].count(")")
+            if match and short not in spelled and not inside:
+                topic = f"{topic[: match.end()]} ({long.split(' (')[0]}){topic[match.end() :]}"
+                spelled.add(short)
+        chosen[number] = topic
+    return [template.format(topic=topic) for topic in chosen]
 
 
-def _askable(heading: str) -> bool:
-    letters = [char for char in heading if char.isalpha()]
+def _askable(topic: str) -> bool:
+    """A subject one can ask about: at least three words that say something (not "Le mot du
+    président", "Objet de la note"), not in capitals, not a quotation or a fragment a report sets
+    large ("« Nous ne construisons pas… »", "— Nadia B., directrice", "juger, mais…"), not mostly
+    numbers ("Séance du 10 avril 2025, délibération n° 2025-052"), and not a document's furniture
+    (a glossary, an annex, contacts: `answers.toml`'s `not_topics`)."""
+    letters = [char for char in topic if char.isalpha()]
     shouting = sum(char.isupper() for char in letters) > len(letters) * 0.6
-    return len(heading.split()) >= 2 and len(letters) >= 8 and not shouting
+    quoted = topic[:1] in '«»"“”—–-' or topic.rstrip("…").endswith(("»", "”", '"'))
+    tokens = topic.split()
+    numbers = sum(any(char.isdigit() for char in token) for token in tokens)
+    words = [word for word in re.findall(r"[^\W\d_]+", topic.lower()) if len(word) > 3]
+    furniture = any(word.startswith(tuple(templates()["not_topics"])) for word in words)
+    mostly_numbers = numbers * 3 > len(tokens)
+    return len(words) >= 3 and not (shouting or quoted or furniture or mostly_numbers or topic[:1].islower())
 
 
 def _as_topic(heading: str) -> str:
-    """A heading as a topic to ask about: without a trailing colon, its first words when long."""
+    """A heading as a subject to ask about: without its number or trailing colon; a long one cut at
+    its last natural break (" : ", " – ", " (", ", ") that leaves three words, else after a word."""
     text = _NUMBERING.sub("", heading.strip().rstrip(" :"))
     if len(text) <= MAX_TOPIC_CHARS:
         return text
-    return text[:MAX_TOPIC_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"
+    head = text[:MAX_TOPIC_CHARS]
+    for mark in (" : ", " – ", " (", ", "):
+        cut = head.rfind(mark)
+        if cut > 0 and len(head[:cut].split()) >= 3:
+            return head[:cut].rstrip(" ,;:–-")
+    return head.rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"

@@ -280,7 +280,7 @@ class Assistant:
         if verdict.refused:
             nearest = [str(document.metadata["document"]) for document in documents]
             topics = [top for document in dict.fromkeys([*nearest, *index.topics]) for top in index.topics[document]]
-            suggested = suggestions([document.metadata for document in documents], topics)
+            suggested = suggestions([document.metadata for document in documents], topics, index.acronyms)
             return Answer(refusal(suggested), refused=True, refusal_reason=verdict.reason, suggestions=suggested)
         spelled = definitions(question, index.acronyms) if query.asks_meaning else []
         return Answer(

@@ -12,16 +12,20 @@ from rag.answer import MAX_SUGGESTIONS, compose, definitions, refusal, suggestio
 def test_a_refusal_is_one_sentence_then_questions_on_the_nearest_rows_and_headings() -> None:
     nearest = [
         {"kind": "row", "label": "Faciliter l'accès au foncier", "path": json.dumps(["III. Foncier", "A - Repérer"])},
-        {"kind": "paragraph", "label": "", "path": json.dumps(["COMMUNIQUÉ DE PRESSE", "Assises du logement"])},
-        {"kind": "figure", "label": "▪ 107 500 ménages", "path": json.dumps(["Chiffres clés"])},
+        {
+            "kind": "paragraph",
+            "label": "",
+            "path": json.dumps(["COMMUNIQUÉ DE PRESSE", "Assises régionales du logement"]),
+        },
+        {"kind": "figure", "label": "▪ 107 500 ménages", "path": json.dumps(["Chiffres clés de la région"])},
+        {"kind": "paragraph", "path": json.dumps(["Annexe 3 – Liste des sigles et acronymes", "Le mot du président"])},
     ]
-    asked = suggestions(nearest, ["II. Produire plus"])
+    asked = suggestions(nearest, ["II. Produire plus de logements sociaux"], {"OLS": "organisme de logement social"})
     topics = [question.split("« ")[1].split(" »")[0] for question in asked]
-    # A row's label first; a one-word heading, one in capitals or a figure say nothing to ask about.
-    assert topics == ["Faciliter l'accès au foncier", "Assises du logement", "Chiffres clés"]
-    assert (
-        len(asked) == MAX_SUGGESTIONS and asked[0] == "Que disent les documents sur « Faciliter l'accès au foncier » ?"
-    )
+    # A row's label first; a heading of one or two words, in capitals, a glossary or a figure's text are no subject.
+    assert topics == ["Faciliter l'accès au foncier", "Assises régionales du logement", "Chiffres clés de la région"]
+    assert len(asked) == MAX_SUGGESTIONS
+    assert asked[0] == "Que disent les documents sur « Faciliter l'accès au foncier » ?"
     text = refusal(asked)
     first, *rest = text.splitlines()
     assert first.endswith("ne répondent pas à cette question ; je préfère ne rien inventer.")
@@ -29,11 +33,19 @@ def test_a_refusal_is_one_sentence_then_questions_on_the_nearest_rows_and_headin
     assert "raison" not in text.lower()
 
 
-def test_long_or_numbered_headings_become_short_topics_and_a_refusal_without_any_is_one_sentence() -> None:
-    long = "A - " + "Accompagner les organismes dans la construction de leur plan de financement " * 2
-    (asked,) = suggestions([{"kind": "section", "path": json.dumps([long])}], [])
-    topic = asked.split("« ")[1].split(" »")[0]
-    assert topic.startswith("Accompagner") and topic.endswith("…") and len(topic) <= 91
+def test_topics_are_cut_at_a_natural_break_and_their_acronyms_spelled_out_once() -> None:
+    long = "A - Accompagner les OLS dans la construction de leur plan de financement : " + "montages, " * 12
+    (first, second) = suggestions(
+        [{"kind": "section", "path": json.dumps([long, "Aider les OLS à trouver du foncier"])}],
+        [],
+        {"OLS": "organisme de logement social (bailleur)"},
+    )
+    assert (
+        first == "Que disent les documents sur « Aider les OLS (organisme de logement social) à trouver du foncier » ?"
+    )
+    assert second == (
+        "Que disent les documents sur « Accompagner les OLS dans la construction de leur plan de financement » ?"
+    )
     assert refusal([]).count("\n") == 0
 
 
