@@ -35,6 +35,7 @@ from rag.store import ChunkStore, DocumentInfo, make_client
 from rag.verifier import verify
 
 logger = logging.getLogger("plan_logement.assistant")
+TOPIC_TURNS = 3  # the questions a conversation's topic is followed through (one search each)
 
 
 @dataclass(frozen=True)
@@ -188,15 +189,18 @@ class Assistant:
         return question, self._answer(question, query, documents, index)
 
     def _topic(self, asked: list[str], filters: Filters | None, index: SearchIndex) -> Topic | None:
-        """What the conversation was about: the passage that answered its last question (read with
-        the one before it, as it was), found again in this snapshot rather than trusted from the
-        client's copy of the answer."""
-        earlier = asked[-2] if len(asked) > 1 else None
-        hits = self.retriever.search(index.understand(asked[-1], earlier), k=1, filters=filters, index=index)
-        if not hits:
-            return None
-        chunk = hits[0].chunk
-        return Topic(str(chunk.metadata["document"]), tuple(chunk.path))
+        """What the conversation was about: the passage that answered its last question, that
+        question read in its own conversation (each of the last `TOPIC_TURNS` questions searched
+        within the topic of the one before, as it was answered), found again in this snapshot
+        rather than trusted from the client's copy of the answers."""
+        topic, previous = None, None
+        for question in asked[-TOPIC_TURNS:]:
+            hits = self.retriever.search(index.understand(question, previous, topic), k=1, filters=filters, index=index)
+            if hits:
+                chunk = hits[0].chunk
+                topic = Topic(str(chunk.metadata["document"]), tuple(chunk.path))
+            previous = question
+        return topic
 
     def _standalone(self, question: str, previous: str) -> tuple[str, str | None]:
         """A follow-up rewritten standalone by the LLM, then searched without the previous
