@@ -22,7 +22,12 @@ a PLH, a departmental plan, a deliberation, a circular, a landlord's report, a M
 written by one blind author and asked about by another (`questions/documents/<document>.jsonl`).
 They are scored on an index holding the corpus and all those documents, as staff would upload
 them. Rules may be tuned on the documents of `documents/roles.json`'s "tuning" list; the others
-are held out: their misses are never printed. The gate checks `test`, `held_out` and `docs_held_out`.
+are held out: their misses are never printed.
+
+`conv_tuning` and `conv_held_out` are conversations of two to four turns by blind authors
+(`questions/conversations/<author>.jsonl`, roles in its `roles.json`), on the same index: each
+turn is asked with the conversation so far (its questions and the system's own answers), and the
+follow-up turns are scored. The gate checks `test`, `held_out`, `docs_held_out` and `conv_held_out`.
 """
 
 from __future__ import annotations
@@ -341,12 +346,17 @@ def check_gate(report: Report, baseline: Report | None) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eval.scorer", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--split", choices=[*SPLITS, "gated", "all"], default="all", help="gated: test, held_out, docs_held_out"
+        "--split",
+        choices=[*SPLITS, "gated", "all"],
+        default="all",
+        help="gated: test, held_out, docs_held_out, conv_held_out",
     )
     parser.add_argument("--no-baseline", action="store_true", help="score the assistant only")
     parser.add_argument("--gate", action="store_true", help="exit 1 when below eval/thresholds.json")
     args = parser.parse_args(argv)
-    splits = {"all": list(SPLITS), "gated": ["test", "held_out", "docs_held_out"]}.get(args.split, [args.split])
+    splits = {"all": list(SPLITS), "gated": ["test", "held_out", "docs_held_out", "conv_held_out"]}.get(
+        args.split, [args.split]
+    )
 
     reports: list[Report] = []
     written: Counter[str] = Counter()
