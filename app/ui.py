@@ -51,7 +51,7 @@ SHOW_ANSWER_JS = """() => {
   const last = answers[answers.length - 1];
   const wrap = last && last.closest('.bubble-wrap');
   if (!wrap) return;
-  wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+  wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;  // below the label
   const chat = document.querySelector('#chat');
   const top = chat.getBoundingClientRect().top;
   if (top < 0 || top > window.innerHeight / 2) chat.scrollIntoView({block: 'start'});

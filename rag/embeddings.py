@@ -24,7 +24,13 @@ class SentenceTransformerEmbeddings(Embeddings):
     """A sentence-transformers model; vectors are L2-normalised so cosine = dot product."""
 
     def __init__(self, model_name_or_path: str) -> None:
-        from sentence_transformers import SentenceTransformer
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:  # the runtime alone does not install torch
+            raise RuntimeError(
+                f"le modèle {model_name_or_path} demande torch et sentence-transformers : "
+                "installez l'extra optionnel (pip install -e '.[models]', ou make test)"
+            ) from error
 
         self.name = model_name_or_path
         self._model = SentenceTransformer(model_name_or_path, device="cpu", local_files_only=True)

@@ -55,9 +55,13 @@ def test_official_asks_checks_sources_and_browses_the_plan(browser: Browser, ser
     page.goto(server, wait_until="load")
     expect(page.get_by_text("Assistant Plan Logement Occitanie").first).to_be_visible()
 
-    ask(page, "Quel levier du plan concerne l'accès au foncier ?")
+    land = "Quel levier du plan concerne l'accès au foncier ?"
+    ask(page, land)
     chat = page.locator("#chat")
     expect(chat.get_by_text("Travailler avec les collectivités / EPCI").first).to_be_visible(timeout=30_000)
+    api = httpx.post(f"{server}/api/ask", json={"question": land}, timeout=30).json()  # the same answer
+    expect(chat.locator(".bot-row").last).to_contain_text(api["answer"].split("\n")[1])
+    expect(chat.locator(".bot-row").last.locator(".source-card")).to_have_count(min(3, len(api["citations"])))
     card = chat.locator(".source-card").first
     expect(card).to_contain_text("p. 4")
     expect(card).to_contain_text("III. Accompagner les OLS")

@@ -23,11 +23,14 @@ def test_figure_question_quotes_the_figure_with_its_source(assistant: Assistant)
     assert "13,3%" in reply.answer and "p. 1" in reply.answer
 
 
-def test_off_topic_question_is_refused_with_what_the_documents_cover(assistant: Assistant) -> None:
+def test_off_topic_question_is_refused_with_questions_the_documents_answer(assistant: Assistant) -> None:
     reply = assistant.ask("Quelle est la capitale de l'Australie ?")
-    assert reply.refused
+    assert reply.refused and reply.refusal_reason
     assert reply.citations == []
-    assert "Plan d'action" in reply.answer and "Communiqué de presse" in reply.answer
+    assert 1 <= len(reply.suggestions) <= 3 and all(question in reply.answer for question in reply.suggestions)
+    assert reply.refusal_reason not in reply.answer
+    for question in reply.suggestions:
+        assert not assistant.ask(question).refused
 
 
 def test_hidden_instruction_is_not_obeyed(assistant: Assistant) -> None:
