@@ -38,14 +38,14 @@ def require_api_key(settings: SettingsDep, x_api_key: Annotated[str | None, Head
         raise Unauthorized("clé API absente ou invalide : envoyez l'en-tête X-API-Key")
 
 
-Writer = Depends(require_api_key)
+StaffKey = Depends(require_api_key)
 
 
 @router.post(
     "/documents",
     response_model=UploadOut,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Writer],
+    dependencies=[StaffKey],
     responses={**AUTH_ERRORS, **REJECTED, 200: {"model": UploadOut, "description": "Document remplacé."}},
 )
 async def upload_document(
@@ -66,7 +66,7 @@ async def upload_document(
 @router.delete(
     "/documents/{document_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[Writer],
+    dependencies=[StaffKey],
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
 async def delete_document(document_id: str, library: LibraryDep) -> Response:
@@ -78,7 +78,7 @@ async def delete_document(document_id: str, library: LibraryDep) -> Response:
 @router.post(
     "/documents/{document_id}/reindex",
     response_model=DocumentOut,
-    dependencies=[Writer],
+    dependencies=[StaffKey],
     responses={**AUTH_ERRORS, **NOT_FOUND, **REJECTED},
 )
 async def reindex_document(document_id: str, library: LibraryDep) -> DocumentOut:

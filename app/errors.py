@@ -1,7 +1,8 @@
 """Turn domain errors and invalid requests into JSON `{"detail": "..."}` with the right status.
 
-Routes raise domain exceptions, each carrying its HTTP status (`rag/errors.py`, and the two
-write-permission errors here); no route returns a 200 carrying an error.
+Routes raise domain exceptions (`ingest/errors.py`, `rag/errors.py`, the feedback store's and the
+two write-permission errors here); `STATUS` is the one place that says which HTTP status answers
+each. No route returns a 200 carrying an error; anything else is a JSON 500 with its request id.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from app.feedback import FeedbackFull
 from ingest import DocumentRejected
-from rag.errors import DocumentNotFound, DuplicateDocument, IndexUnavailable, UnknownFilter
+from rag.errors import DocumentNotFound, DocumentTooLarge, DuplicateDocument, IndexUnavailable, UnknownFilter
 
 logger = logging.getLogger("plan_logement.errors")
 
@@ -23,26 +24,29 @@ logger = logging.getLogger("plan_logement.errors")
 class Unauthorized(PermissionError):
     """A write without a valid API key."""
 
-    status = 401
-
 
 class Forbidden(PermissionError):
     """Writes are disabled on this server (no API key configured)."""
 
-    status = 403
+
+# The status of each domain error; a subclass not listed (IndexUnreachable) is answered as its base.
+STATUS: dict[type[Exception], int] = {
+    DocumentTooLarge: 413,
+    DocumentRejected: 422,
+    DocumentNotFound: 404,
+    DuplicateDocument: 409,
+    UnknownFilter: 422,
+    IndexUnavailable: 503,
+    Unauthorized: 401,
+    Forbidden: 403,
+    FeedbackFull: 507,
+}
+DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(STATUS)
 
 
-# Each carries its status (`status`); a subclass (DocumentTooLarge, IndexUnreachable) is handled by its base.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (
-    DocumentRejected,
-    DocumentNotFound,
-    DuplicateDocument,
-    IndexUnavailable,
-    Unauthorized,
-    Forbidden,
-    FeedbackFull,
-    UnknownFilter,
-)
+def status_of(error: Exception) -> int:
+    """The HTTP status answering `error`: its own class's, else its nearest listed base's."""
+    return next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 500)
 
 
 # Pydantic's messages are English; an official's tool and the chat answer in French.
@@ -93,7 +97,7 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
-    status = int(getattr(exc, "status", 500))
+    status = status_of(exc)
     detail = str(exc)
     headers = {"WWW-Authenticate": "X-API-Key"} if status == 401 else None
     return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)

@@ -35,8 +35,6 @@ COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "refus
 class FeedbackFull(RuntimeError):
     """The feedback table holds its maximum: the oldest rows are kept, new ones refused."""
 
-    status = 507
-
 
 class FeedbackStore:
     """Append-only feedback table, capped at `max_rows` (anyone may write to it: a flood must not

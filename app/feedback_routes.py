@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from app import service
-from app.documents_routes import AUTH_ERRORS, Writer
+from app.documents_routes import AUTH_ERRORS, StaffKey
 from app.feedback import FeedbackStore
 from app.schemas import ErrorOut, FeedbackIn, FeedbackOut
 
@@ -27,7 +27,7 @@ def give_feedback(feedback: FeedbackIn, request: Request) -> FeedbackOut:
 
 @router.get(
     "/export",
-    dependencies=[Writer],
+    dependencies=[StaffKey],
     response_class=Response,
     responses={
         200: {"content": {"text/csv": {}, "application/x-ndjson": {}}, "description": "Tous les avis."},

@@ -7,8 +7,6 @@ class DocumentRejected(ValueError):
     Raised before anything is written, so the index keeps serving what it had.
     """
 
-    status = 422  # the HTTP status the API answers it with (see rag/errors.py)
-
     def __init__(self, filename: str, reason: str) -> None:
         super().__init__(f"{filename}: {reason}")
         self.filename = filename
