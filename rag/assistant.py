@@ -119,11 +119,11 @@ class Assistant:
             return SearchIndex(chunks)
         return SearchIndex(chunks, self.store.vectors([chunk.id for chunk in chunks]))
 
-    def refresh(self, min_interval: float = 1.0) -> bool:
+    def refresh(self) -> bool:
         """Reload if another process (API worker, `ingest`) changed the shared index; checked at
-        most every `min_interval` seconds so queries stay cheap. Returns whether it reloaded."""
+        most every `RAG_REFRESH_INTERVAL` seconds so queries stay cheap. Returns whether it reloaded."""
         now = time.monotonic()
-        if now - self._checked < min_interval:
+        if now - self._checked < self.settings.refresh_interval:
             return False
         self._checked = now
         if self.store.generation() == self._generation:

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="Up to this many passages, the dense search is exact, in memory (faster than a Chroma "
         "query, 1.5 MB of vectors per 1,000 passages); above, Chroma's HNSW index answers.",
     )
+    refresh_interval: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between two checks for another process's writes to a shared index (API workers, "
+        "`ingest`): a question is answered from the fresher index at most this long after a write.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Citations returned with an answer.")
     candidates: int = Field(30, ge=5, le=200, description="Hits taken from each ranker before fusion.")
     lexical_weight: float = Field(0.7, ge=0, le=1, description="Share of BM25 in the fused score.")

@@ -21,6 +21,7 @@ from rag.settings import Settings
 from tests.conftest import CORPUS, free_port, message_text, start_server, wait_healthy
 
 LAND = "Quel levier du plan concerne l'accès au foncier ?"
+REFRESH = 0.2  # RAG_REFRESH_INTERVAL of the servers started here: how long another process's write takes to show
 
 
 def run_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -83,6 +84,7 @@ def test_the_multi_worker_deployment_api_workers_and_the_chat_process(
         "CHROMA_PORT": str(remote_settings.chroma_port),
         "RAG_DATA_DIR": str(tmp_path / "unused"),
         "RAG_API_KEYS": "k",
+        "RAG_REFRESH_INTERVAL": str(REFRESH),
     }
     api_port, chat_port = free_port(), free_port()
     api = start_server(env, api_port, factory="app.main:create_api", workers=2)
@@ -105,7 +107,7 @@ def test_the_multi_worker_deployment_api_workers_and_the_chat_process(
             f"{api_base}/api/documents", files={"file": ("sete.md", note.encode())}, headers={"X-API-Key": "k"}
         )
         assert added.status_code == 201
-        time.sleep(1.2)  # processes look for another one's writes at most once a second
+        time.sleep(2 * REFRESH)  # processes look for another one's writes at most every REFRESH seconds
         chat = Client(f"{chat_base}/", verbose=False)
         try:
             replies = [chat.predict(LAND, [], [], api_name="/respond")[0] for _ in range(10)]
@@ -138,6 +140,7 @@ def test_chroma_down_or_frozen_is_a_503_then_service_resumes_without_restart(tmp
         "RAG_DATA_DIR": str(tmp_path / "data"),
         "RAG_CORPUS_DIR": str(CORPUS),
         "RAG_DENSE_IN_MEMORY_MAX": "20000" if in_memory else "0",
+        "RAG_REFRESH_INTERVAL": str(REFRESH),
     }
     api = start_server(env, api_port)
     base = f"http://127.0.0.1:{api_port}"
@@ -149,17 +152,17 @@ def test_chroma_down_or_frozen_is_a_503_then_service_resumes_without_restart(tmp
 
         chroma.kill()
         chroma.wait(timeout=20)
-        time.sleep(1.1)  # past the once-a-second check for other workers' writes
+        time.sleep(2 * REFRESH)  # past the check for other workers' writes
         for route in ("/api/health", "/api/documents"):
             down = httpx.get(f"{base}{route}", timeout=30)
             assert down.status_code == 503 and "index injoignable" in down.json()["detail"], route
-        for _ in range(3):  # across the once-a-second check of the index server
+        for _ in range(3):  # across the periodic check of the index server
             asked = httpx.post(f"{base}/api/ask", json=question, timeout=30)
             if in_memory:
                 assert asked.status_code == 200 and asked.json() == before.json()
             else:
                 assert asked.status_code == 503 and "index injoignable" in asked.json()["detail"]
-            time.sleep(0.6)
+            time.sleep(REFRESH)
         assert httpx.get(f"{base}/api/live", timeout=5).status_code == 200  # alive: no restart wanted
 
         chroma = run_chroma(tmp_path / "chroma", chroma_port)  # back, same data: no API restart
@@ -167,7 +170,7 @@ def test_chroma_down_or_frozen_is_a_503_then_service_resumes_without_restart(tmp
 
         chroma.send_signal(signal.SIGSTOP)  # frozen: the client gives up after RAG_CHROMA_TIMEOUT
         try:
-            time.sleep(1.1)
+            time.sleep(2 * REFRESH)
             started = time.monotonic()
             frozen = httpx.get(f"{base}/api/health", timeout=30)
             assert frozen.status_code == 503 and time.monotonic() - started < 10
