@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from app.deps import AssistantDep, LibraryDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
+from app.markdown_page import markdown_page
 from app.schemas import CitationOut, DocumentOut, ErrorOut, Responses, UploadOut
 from rag.errors import DocumentNotFound
 from rag.retriever import Filters
@@ -119,13 +120,14 @@ def document_pdf(document_id: str, library: LibraryDep) -> FileResponse:
 
 @files_router.get(
     "/documents/{document_id}.md",
-    response_class=FileResponse,
-    responses={200: {"content": {"text/plain": {}}}, **NOT_FOUND},
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **NOT_FOUND},
 )
-def document_markdown(document_id: str, library: LibraryDep) -> FileResponse:
-    """Le texte d'un document Markdown indexé, pour vérifier une source."""
+def document_markdown(document_id: str, library: LibraryDep) -> HTMLResponse:
+    """Un document Markdown indexé, rendu en page pour vérifier une source (ajoutez #ancre-du-titre
+    pour l'ouvrir à une section ; le HTML écrit dans le fichier est affiché, jamais exécuté)."""
     info = library.get(document_id)
     path = library.folder / info.filename
     if path.suffix.lower() != ".md" or not path.is_file():
         raise DocumentNotFound(document_id)
-    return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type="inline")
+    return HTMLResponse(markdown_page(path.read_text(encoding="utf-8-sig"), info.title))

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 from html import escape
 
+from app.markdown_page import anchor
 from rag.assistant import Answer, Citation
 from rag.outline import Outline, Section
 
 
 def source_link(citation: Citation) -> str:
-    """The source file at the passage: a PDF at its page, a Markdown document as its text."""
+    """The source file at the passage: a PDF at its page, a Markdown document at its section."""
     if citation.format == "md":
-        return f"/documents/{escape(citation.document)}.md"
+        heading = citation.section.split(" › ")[-1] if citation.section else ""
+        return f"/documents/{escape(citation.document)}.md" + (f"#{anchor(heading)}" if heading else "")
     return f"/documents/{escape(citation.document)}.pdf#page={citation.page}"
 
 
 def _link_label(citation: Citation) -> str:
-    return "Ouvrir le document (texte)" if citation.format == "md" else f"Ouvrir le PDF à la page {citation.page}"
+    return (
+        "Ouvrir le document à cette section" if citation.format == "md" else f"Ouvrir le PDF à la page {citation.page}"
+    )
 
 
 def source_card(number: int, citation: Citation) -> str:

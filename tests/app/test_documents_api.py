@@ -72,11 +72,12 @@ def test_upload_replace_reindex_and_delete(staff: tuple[str, Path]) -> None:
     ).exists()
     hits = httpx.get(f"{base}/api/search", params={"q": "observatoire Nîmes", "document": body["id"]}).json()
     assert hits and all(hit["document"] == body["id"] for hit in hits)
-    # A Markdown source is opened as its text (a PDF link would be a 404).
+    # A Markdown source opens as a page with an anchor per heading (a PDF link would be a 404).
     assert {hit["format"] for hit in hits} == {"md"}
     source = httpx.get(f"{base}/documents/{body['id']}.md")
-    assert source.status_code == 200 and source.headers["content-type"].startswith("text/plain")
-    assert "Habitat à Nîmes" in source.text
+    assert source.status_code == 200 and source.headers["content-type"].startswith("text/html")
+    assert '<h1 id="habitat-a-nimes">Habitat à Nîmes</h1>' in source.text
+    assert "<script" not in source.text
     assert httpx.get(f"{base}/documents/{body['id']}.pdf").status_code == 404
 
     again = upload(base, "Compte rendu Nîmes.md", "# Nîmes\n\nRéécrit : douze logements.\n".encode())
