@@ -36,7 +36,7 @@ ingest: $(E5)
 	$(BIN)/ingest corpus
 
 run: $(E5)
-	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers
 
 # Debian's Chromium drives the browser tests (never a downloaded browser build).
 browser:

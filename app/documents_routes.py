@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app.deps import AssistantDep, LibraryDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
+from app.limits import key_accepted
 from app.markdown_page import markdown_page
 from app.schemas import CitationOut, DocumentOut, ErrorOut, Responses, UploadOut
 from rag.errors import DocumentNotFound
@@ -35,7 +36,7 @@ def require_api_key(settings: SettingsDep, x_api_key: Annotated[str | None, Head
     keys = settings.accepted_api_keys
     if not keys:
         raise Forbidden("écritures désactivées : aucune clé API n'est configurée (réglage RAG_API_KEYS)")
-    if x_api_key not in keys:
+    if not key_accepted(x_api_key, keys):
         raise Unauthorized("clé API absente ou invalide : envoyez l'en-tête X-API-Key")
 
 

@@ -11,6 +11,7 @@ import io
 import json
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ create table if not exists feedback (
 )
 """
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet skips before reading a formula: spaces, line breaks, no-break and zero-width spaces, a BOM.
+INVISIBLE = " \t\r\n\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff"
 COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "refused", "citations")
 
 
@@ -88,6 +91,6 @@ class FeedbackStore:
 def _inert(value: Any) -> Any:
     """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "+cmd|…", "@SUM(…)")
     is written with a leading apostrophe, which shows it as typed (OWASP "CSV injection")."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value.lstrip(INVISIBLE))[:1] in FORMULA_STARTS:
+        return "'" + value  # also behind invisible characters, and full-width "＝" (NFKC: "=")
     return value

@@ -7,10 +7,12 @@ API key are not rate-limited. Limits are settings (`RAG_MAX_REQUEST_BYTES`, `RAG
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -122,17 +124,51 @@ class BodyLimit:
         await self.app(scope, counted, tracked)
 
 
+MAX_CLIENTS = 100_000  # buckets kept; the least recently seen client is forgotten first
+
+
+def key_accepted(given: str | None, keys: frozenset[str]) -> bool:
+    """Whether `given` is one of `keys`, compared in constant time against every key (how long a
+    wrong key takes says nothing about the right ones)."""
+    candidate = (given or "").encode()
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(candidate, key.encode())
+    return found
+
+
+def client_address(scope: Scope, trusted: frozenset[str]) -> str:
+    """The address a request comes from: its peer, unless the peer is a configured proxy
+    (`RAG_TRUSTED_PROXIES`), then the last address of X-Forwarded-For that is not one. Anyone can
+    write that header: believed from anyone, a client would pick a new address per request."""
+    peer = str((scope.get("client") or ("?", 0))[0])
+    if peer not in trusted:
+        return peer
+    forwarded = dict(scope.get("headers", [])).get(b"x-forwarded-for", b"").decode("latin-1")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return next((hop for hop in reversed(hops) if hop not in trusted), peer)
+
+
 class RateLimit:
     """A token bucket per client address on the anonymous routes that cost work: `per_minute`
     requests a minute, bursts of `burst`. Requests with a valid API key are not counted."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int, paths: tuple[str, ...], keys: frozenset[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        burst: int,
+        paths: tuple[str, ...],
+        keys: frozenset[str],
+        trusted: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.rate = per_minute / 60.0
         self.burst = float(max(burst, 1))
         self.paths = paths
         self.keys = keys
-        self._buckets: dict[str, tuple[float, float]] = {}  # client → (tokens, last refill)
+        self.trusted = trusted
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client → (tokens, last refill)
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -149,16 +185,16 @@ class RateLimit:
         if scope.get("method") != "POST" or not scope["path"].startswith(self.paths):
             return False
         key = dict(scope.get("headers", [])).get(b"x-api-key", b"").decode("latin-1")
-        return key not in self.keys
+        return not key_accepted(key, self.keys)
 
     def _take(self, scope: Scope) -> float:
         """0 if a token was taken, else the seconds until one is available."""
-        client = (scope.get("client") or ("?", 0))[0]
+        client = client_address(scope, self.trusted)
         now = time.monotonic()
         with self._lock:
-            if len(self._buckets) > 100_000:  # forget idle clients rather than grow without end
-                self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < 60}
-            tokens, last = self._buckets.get(client, (self.burst, now))
+            tokens, last = self._buckets.pop(client, (self.burst, now))  # re-inserted last: most recent
+            if len(self._buckets) >= MAX_CLIENTS:  # bounded: forget the least recently seen client
+                self._buckets.popitem(last=False)
             tokens = min(self.burst, tokens + (now - last) * self.rate)
             if tokens >= 1:
                 self._buckets[client] = (tokens - 1, now)

@@ -71,7 +71,6 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
     )
     install_api_docs(app)
     install_error_handlers(app)
-    install_observability(app)
     limited = ("/api/ask", "/api/feedback", "/gradio_api/queue/join", "/gradio_api/run", "/gradio_api/call")
     app.add_middleware(
         RateLimit,
@@ -79,9 +78,11 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         burst=settings.rate_limit_burst,
         paths=limited,
         keys=settings.accepted_api_keys,
+        trusted=settings.trusted_proxy_addresses,
     )
     app.add_middleware(BodyLimit, request_bytes=settings.max_request_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
+    install_observability(app)  # outermost: the 413s and 429s of the limits are logged and counted too
     app.include_router(router)
     app.include_router(documents_router)
     app.include_router(feedback_router)

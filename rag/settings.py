@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     )
 
     api_keys: str = Field("", description="Comma-separated keys accepted in X-API-Key for writes; empty = no writes.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed (for the rate "
+        "limit); empty = none: each request counts for its peer address.",
+    )
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest document accepted by upload.")
     max_request_bytes: int = Field(
         256_000, ge=1024, description="Largest body of any other request (a question, feedback, a chat turn)."
@@ -109,6 +114,10 @@ class Settings(BaseSettings):
     @property
     def accepted_api_keys(self) -> frozenset[str]:
         return frozenset(key.strip() for key in self.api_keys.split(",") if key.strip())
+
+    @property
+    def trusted_proxy_addresses(self) -> frozenset[str]:
+        return frozenset(address.strip() for address in self.trusted_proxies.split(",") if address.strip())
 
     @property
     def chroma_dir(self) -> Path:

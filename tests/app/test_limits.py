@@ -8,7 +8,9 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from starlette.types import Scope
 
+from app.limits import client_address, key_accepted
 from tests.conftest import CORPUS, STAFF_KEY, free_port, start_server, wait_healthy
 
 
@@ -64,6 +66,19 @@ def test_gradio_upload_route_takes_no_file(limited: tuple[str, int]) -> None:
     assert response.status_code == 413
 
 
+def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies() -> None:
+    def scope(peer: str, forwarded: str) -> Scope:
+        return {"client": (peer, 1234), "headers": [(b"x-forwarded-for", forwarded.encode())]}
+
+    proxies = frozenset({"10.0.0.1"})
+    assert client_address(scope("203.0.113.9", "1.2.3.4"), proxies) == "203.0.113.9"
+    assert client_address(scope("10.0.0.1", "1.2.3.4, 198.51.100.7"), proxies) == "198.51.100.7"
+    assert client_address(scope("10.0.0.1", "198.51.100.7, 10.0.0.1"), proxies) == "198.51.100.7"
+    assert client_address(scope("10.0.0.1", ""), proxies) == "10.0.0.1"
+    assert key_accepted("cle", frozenset({"autre", "cle"})) and not key_accepted("cl", frozenset({"cle"}))
+    assert not key_accepted(None, frozenset({"cle"}))
+
+
 def test_anonymous_bursts_get_429_with_retry_after_while_keyed_calls_pass(limited: tuple[str, int]) -> None:
     base, _ = limited
     feedback = {"rating": "up", "question": "q", "answer": "a", "refused": False, "citations": []}
@@ -74,6 +89,19 @@ def test_anonymous_bursts_get_429_with_retry_after_while_keyed_calls_pass(limite
     assert "trop de requêtes" in refused.json()["detail"]
     keyed = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent ?"}, headers=STAFF_KEY)
     assert keyed.status_code == 200
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_client(limited: tuple[str, int]) -> None:
+    """No proxy is trusted by default: rotating X-Forwarded-For from one address is still one client,
+    and the 429s are logged and counted like any response."""
+    base, _ = limited
+    feedback = {"rating": "up", "question": "q", "answer": "a", "refused": False, "citations": []}
+    statuses = [
+        httpx.post(f"{base}/api/feedback", json=feedback, headers={"X-Forwarded-For": f"10.0.{n // 250}.{n % 250}"})
+        for n in range(12)
+    ]
+    assert 429 in {response.status_code for response in statuses}
+    assert 'status="429"' in httpx.get(f"{base}/metrics").text
 
 
 @pytest.mark.parametrize(
