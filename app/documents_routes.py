@@ -121,10 +121,10 @@ def document_pdf(document_id: str, library: LibraryDep) -> FileResponse:
 
 @files_router.get(
     "/documents/{document_id}.md",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}}, **NOT_FOUND},
+    response_class=Response,  # not HTMLResponse: its 404 is JSON like every error
+    responses={200: {"content": {"text/html": {}}, "description": "La page du document."}, **NOT_FOUND},
 )
-def document_markdown(document_id: str, library: LibraryDep) -> HTMLResponse:
+def document_markdown(document_id: str, library: LibraryDep) -> Response:
     """Un document Markdown indexé, rendu en page pour vérifier une source (ajoutez #ancre-du-titre
     pour l'ouvrir à une section ; le HTML écrit dans le fichier est affiché, jamais exécuté)."""
     info = library.get(document_id)
