@@ -43,7 +43,10 @@ EXAMPLES = [
 CSS_PATH = Path(__file__).parent / "static" / "ui.css"
 HEAD_PATH = Path(__file__).parent / "static" / "ui_head.html"
 STREAM_PIECES = 12  # the answer is shown in this many steps when it is long enough to read as it comes
-NOT_AN_ANSWER = "Cet avis ne porte sur aucune réponse enregistrée (message d'erreur ou conversation effacée)."
+NOT_AN_ANSWER = (
+    "Cet avis ne porte sur aucune réponse enregistrée (message d'erreur, conversation effacée, ou réponse "
+    "encore en cours d'écriture)."
+)
 # After an answer arrives: its first line at the top of the chat (the sources follow below it),
 # instead of the end of the last source card.
 SHOW_ANSWER_JS = """() => {
@@ -81,7 +84,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
 
     async def respond(
         question: str, messages: Messages, records: Records, request: gr.Request
-    ) -> AsyncIterator[tuple[Messages, str, Records, str]]:
+    ) -> AsyncIterator[tuple[Messages, str, Records, Any]]:
         question = (question or "").strip()
         if not question:
             yield messages, "", records, ""
@@ -98,27 +101,32 @@ def build_ui(app: FastAPI) -> gr.Blocks:
         except DOMAIN_ERRORS as error:  # the index unavailable, an unknown filter…
             yield [*messages, {"role": "assistant", "content": f"⚠️ {error}"}], "", records, ""
             return
-        reply, shown = streamed.answer, ""
+        reply, shown, key = streamed.answer, "", str(len(messages))
         final = replace(reply, mode="llm") if streamed.written else reply
         text = answer_markdown(reply)
+        # While a cited answer shows piece by piece it is already the answer a 👍/👎 rates; a written
+        # one is known only once written (and checked).
+        rated = records if streamed.written else {**records, key: _record(question, reply)}
+        thanks: Any = ""
         async for piece in iterate_in_threadpool(streamed.pieces):  # an LLM's tokens come as it writes
             if isinstance(piece, Replace):  # the written answer failed its check: the extractive one
                 shown, final = piece.text, reply
             else:
                 shown += piece
-            if streamed.written or len(text) > 400:
-                yield [*messages, {"role": "assistant", "content": shown}], "", records, ""
+            if streamed.written or len(text) > 400:  # the last "Merci" cleared once, then left alone
+                yield [*messages, {"role": "assistant", "content": shown}], "", rated, thanks
+                thanks = gr.skip()
         if streamed.written:
             final = replace(final, answer=shown)
         message: dict[str, Any] = {"role": "assistant", "content": answer_markdown(final) + sources_html(final)}
         if final.suggestions:  # a refusal: questions the documents do answer, asked by a click
             message["options"] = [{"value": question, "label": question} for question in final.suggestions]
-        records = {**records, str(len(messages)): _record(question, final)}
-        yield [*messages, message], "", records, ""
+        records = {**records, key: _record(question, final)}
+        yield [*messages, message], "", records, thanks
 
     async def ask_option(
         data: gr.SelectData, messages: Messages, records: Records, request: gr.Request
-    ) -> AsyncIterator[tuple[Messages, str, Records, str]]:
+    ) -> AsyncIterator[tuple[Messages, str, Records, Any]]:
         async for update in respond(str(data.value), messages, records, request):
             yield update
 

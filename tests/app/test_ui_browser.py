@@ -186,6 +186,8 @@ def test_each_verdict_is_stored_with_the_answer_it_rates(browser: Browser, staff
             page.locator("#new-conversation").click()
         ask(page, question)
         expect(chat.get_by_text(expected).first).to_be_visible(timeout=30_000)
+        if number % 2:  # the others are rated while the answer may still be arriving, as a hurried official would
+            expect(chat.locator(".bot-row").last.locator(".source-card").first).to_be_visible(timeout=30_000)
         _rate(page, liked, comment)
         expect(thanks).to_contain_text("Merci", timeout=10_000)
         expect(page.locator("#comment textarea")).to_have_value("")  # cleared once sent
