@@ -311,7 +311,7 @@ class Assistant:
 
 def _check(filters: Filters, index: SearchIndex) -> None:
     """Raise `UnknownFilter` naming the accepted values when a filter matches nothing indexed."""
-    documents = sorted({str(chunk.metadata["document"]) for chunk in index.chunks.values()})
+    documents = sorted(index.topics)  # every indexed document, computed once per snapshot
     if filters.document and filters.document not in documents:
         raise UnknownFilter(f"filters.document : document inconnu ; documents indexés : {', '.join(documents)}")
     if filters.part:
