@@ -25,8 +25,8 @@ UNAVAILABLE: Responses = {503: {"model": ErrorOut, "description": "Aucun documen
 async def ask(request: AskRequest, http: Request) -> AskResponse:
     """Répond à une question à partir des documents indexés, avec ses sources (ou refuse)."""
     reply = await service.ask(http.app.state, request, "api", http.state.request_id)
-    http.state.refusal_reason = reply.refusal_reason  # in the request's log line
-    return AskResponse.model_validate(asdict(reply))
+    http.state.refusal_reason = reply.refusal_reason  # in the request's log line (never the question's words)
+    return AskResponse.model_validate({**asdict(reply), "refusal_reason": reply.explained_reason})
 
 
 @router.post(
@@ -45,7 +45,7 @@ async def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
     streamed = await service.ask_stream(http.app.state, request, "api", http.state.request_id)
     reply = streamed.answer
     http.state.refusal_reason = reply.refusal_reason
-    citations = AskResponse.model_validate(asdict(reply)).citations
+    citations = AskResponse.model_validate({**asdict(reply), "refusal_reason": reply.explained_reason}).citations
 
     async def events() -> AsyncIterator[str]:
         mode = "llm" if streamed.written else "extractive"
@@ -56,7 +56,7 @@ async def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
             else:
                 yield _event("token", piece)
         yield _event("citations", [citation.model_dump() for citation in citations])
-        done = {"refused": reply.refused, "refusal_reason": reply.refusal_reason, "mode": mode}
+        done = {"refused": reply.refused, "refusal_reason": reply.explained_reason, "mode": mode}
         yield _event("done", {**done, "suggestions": reply.suggestions})
 
     return StreamingResponse(events(), media_type="text/event-stream")

@@ -8,6 +8,7 @@ or written by the configured LLM) is the assistant's decision, not the caller's.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import time
@@ -41,7 +42,7 @@ async def ask(state: State, request: AskRequest, channel: str, request_id: str =
     assistant: Assistant = state.assistant
     started = time.perf_counter()
     reply = await _answering(state, assistant.ask, request.question, *_context(request))
-    _log(channel, request_id, reply, reply.mode, started)
+    _log(state, channel, request_id, request.question, reply, reply.mode, started)
     return reply
 
 
@@ -50,7 +51,7 @@ async def ask_stream(state: State, request: AskRequest, channel: str, request_id
     started = time.perf_counter()
     reply, pieces = await _answering(state, assistant.ask_stream, request.question, *_context(request))
     written = assistant.writes(reply)
-    _log(channel, request_id, reply, "llm" if written else "extractive", started)
+    _log(state, channel, request_id, request.question, reply, "llm" if written else "extractive", started)
     return Streamed(reply, pieces, written)
 
 
@@ -65,19 +66,25 @@ def _context(request: AskRequest) -> tuple[list[Turn], Filters | None]:
     return history, Filters(document=request.filters.document, part=request.filters.axis) if request.filters else None
 
 
-def _log(channel: str, request_id: str, reply: Answer, mode: str, started: float) -> None:
+def _log(state: State, channel: str, request_id: str, question: str, reply: Answer, mode: str, started: float) -> None:
     """One JSON line per answer, whichever doorway asked: refusals and their reason are counted
-    in the log, not shown to the official."""
-    line = {
+    in the log, not shown to the official. An official's question may name people or places: the
+    log keeps its hash (to count repeats) and length, and its text only with `RAG_LOG_QUESTIONS`;
+    the refusal reason is the fixed phrase, without the question's words it is about."""
+    line: dict[str, object] = {
         "event": "answer",
         "channel": channel,
         "request_id": request_id,
+        "question_sha256": hashlib.sha256(question.encode()).hexdigest()[:16],
+        "question_chars": len(question),
         "refused": reply.refused,
         "refusal_reason": reply.refusal_reason,
         "mode": mode,
         "citations": len(reply.citations),
         "ms": round((time.perf_counter() - started) * 1000, 2),
     }
+    if state.settings.log_questions:
+        line["question"] = question
     logger.info(json.dumps(line, ensure_ascii=False))
 
 

@@ -64,9 +64,15 @@ class Answer:
     answer: str
     refused: bool
     citations: list[Citation] = field(default_factory=list)
-    refusal_reason: str = ""  # why the documents were judged not to answer (a short French phrase)
+    refusal_reason: str = ""  # why the documents were judged not to answer (a fixed French phrase)
+    refusal_detail: str = ""  # the question's words behind that reason ("Espagne"): never logged
     mode: str = "extractive"  # or "llm": written by the configured LLM, checked against the citations
     suggestions: list[str] = field(default_factory=list)  # a refusal's: questions the documents do answer
+
+    @property
+    def explained_reason(self) -> str:
+        """The reason as the asker reads it: the fixed phrase, then the words of theirs it is about."""
+        return f"{self.refusal_reason} : {self.refusal_detail}" if self.refusal_detail else self.refusal_reason
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        embeddings = load_embeddings(settings.embedding_model)
+        embeddings = load_embeddings(settings.embedding_model, settings.query_adapter)
         return cls(settings, ChunkStore(make_client(settings), settings.collection, embeddings))
 
     @property
@@ -285,7 +291,13 @@ class Assistant:
             nearest = [str(document.metadata["document"]) for document in documents]
             topics = [top for document in dict.fromkeys([*nearest, *index.topics]) for top in index.topics[document]]
             suggested = suggestions([document.metadata for document in documents], topics, index.acronyms)
-            return Answer(refusal(suggested), refused=True, refusal_reason=verdict.reason, suggestions=suggested)
+            return Answer(
+                refusal(suggested),
+                refused=True,
+                refusal_reason=verdict.reason,
+                refusal_detail=verdict.detail,
+                suggestions=suggested,
+            )
         spelled = definitions(question, index.acronyms) if query.asks_meaning else []
         return Answer(
             answer=compose(documents, parents, spelled),

