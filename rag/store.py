@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import chromadb
@@ -31,6 +32,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest import Chunk, Document
 from ingest.numbering import Number, heading_number
+from rag.embeddings import load_embeddings
 from rag.errors import IndexUnreachable
 from rag.settings import Settings
 
@@ -139,18 +141,35 @@ class ChunkStore:
     """Chunks of every indexed document in one collection (cosine space; we embed ourselves), and
     the register of published documents beside it."""
 
-    def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings) -> None:
+    def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings, folder: Path | None = None) -> None:
         self.embeddings = embeddings
         self._client = client
+        self._folder = folder  # the embedded store's files (None: a Chroma server's)
+        if space := getattr(embeddings, "space", ""):  # another vector space: another collection
+            collection = f"{collection}_{space}"
         self._name = collection
         self._collection = client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._register = client.get_or_create_collection(f"{collection}{REGISTER_SUFFIX}", embedding_function=None)
 
+    @classmethod
+    def open(cls, settings: Settings) -> ChunkStore:
+        """The store the settings name: the Chroma server or the embedded files, in the collection
+        of the configured model's vector space."""
+        embeddings = load_embeddings(settings.embedding_model, settings.embedding_adapter)
+        folder = None if settings.chroma_host else settings.chroma_dir
+        return cls(make_client(settings), settings.collection, embeddings, folder)
+
     @reachable
     def generation(self) -> int:
-        """A counter bumped by every write, so other processes sharing the index see it changed."""
+        """A counter bumped by every write, so other processes sharing the index see it changed.
+        Embedded, its files must still be there: Chroma keeps answering from a deleted database it
+        holds open, so a removed data folder would look healthy until the next restart lost it all."""
+        if self._folder is not None and not (self._folder / "chroma.sqlite3").exists():
+            raise IndexUnreachable(
+                f"index introuvable : {self._folder} a été supprimé ; redémarrez pour le reconstruire"
+            )
         metadata = self._client.get_collection(self._name).metadata or {}
         return int(metadata.get("generation", 0))
 

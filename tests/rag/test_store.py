@@ -3,6 +3,7 @@ process dies half-way through one."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,18 @@ def test_an_empty_store_gives_an_empty_snapshot(store: ChunkStore, isolated_data
     assert store.vectors([]).shape == (0, 0)
     assistant = Assistant(Settings(data_dir=isolated_data_dir), store)
     assert assistant.index.chunks == {} and assistant.index.dense_search([0.0] * 384, 5) == []
+
+
+def test_a_deleted_data_folder_is_unhealthy_but_questions_are_still_answered(
+    store: ChunkStore, isolated_data_dir: Path
+) -> None:
+    """Chroma keeps answering from a database file deleted under it: health must say the index is
+    gone (a restart rebuilds it), while questions are answered from the snapshot in memory."""
+    store.sync_document(plan(3, "v1"))
+    assistant = Assistant(Settings(data_dir=isolated_data_dir, refresh_interval=0), store)
+    assert assistant.health() == (1, assistant.health()[1])
+    shutil.rmtree(isolated_data_dir)
+    with pytest.raises(IndexUnreachable, match="supprimé"):
+        assistant.health()
+    reply = assistant.ask("Que prévoit le plan pour les logements vacants du centre ancien ?")
+    assert not reply.refused and reply.citations
