@@ -125,6 +125,8 @@ class BodyLimit:
 
 
 MAX_CLIENTS = 100_000  # buckets kept; the least recently seen client is forgotten first
+WRONG_KEYS_PER_MINUTE = 10  # requests with a wrong X-API-Key, per client…
+WRONG_KEYS_BURST = 5  # …of which this many at once
 
 
 def key_accepted(given: str | None, keys: frozenset[str]) -> bool:
@@ -149,9 +151,37 @@ def client_address(scope: Scope, trusted: frozenset[str]) -> str:
     return next((hop for hop in reversed(hops) if hop not in trusted), peer)
 
 
+class Buckets:
+    """A token bucket per client: `per_minute` tokens a minute, at most `burst` at once; at most
+    `MAX_CLIENTS` buckets, the least recently seen client forgotten first (constant cost per request,
+    whatever the number of addresses)."""
+
+    def __init__(self, per_minute: float, burst: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(max(burst, 1))
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client → (tokens, last refill)
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> float:
+        """0 if a token was taken, else the seconds until one is available."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (self.burst, now))  # re-inserted last: most recent
+            if len(self._buckets) >= MAX_CLIENTS:
+                self._buckets.popitem(last=False)
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[client] = (tokens - 1, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
 class RateLimit:
-    """A token bucket per client address on the anonymous routes that cost work: `per_minute`
-    requests a minute, bursts of `burst`. Requests with a valid API key are not counted."""
+    """Token buckets per client address. On the anonymous routes that cost work: `per_minute`
+    requests a minute, bursts of `burst`; requests with a valid API key are not counted. On every
+    route, a request carrying a wrong API key spends a token of `WRONG_KEYS_PER_MINUTE`: guessing
+    keys went at 700 a second, it now gets 429 after `WRONG_KEYS_BURST` tries."""
 
     def __init__(
         self,
@@ -163,41 +193,31 @@ class RateLimit:
         trusted: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
-        self.rate = per_minute / 60.0
-        self.burst = float(max(burst, 1))
         self.paths = paths
         self.keys = keys
         self.trusted = trusted
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client → (tokens, last refill)
-        self._lock = threading.Lock()
+        self._questions = Buckets(per_minute, burst) if per_minute > 0 else None
+        self._wrong_keys = Buckets(WRONG_KEYS_PER_MINUTE, WRONG_KEYS_BURST)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.rate > 0 and self._limited(scope):
-            wait = self._take(scope)
-            if wait:
-                retry = str(math.ceil(wait)).encode()
-                detail = f"trop de requêtes : réessayez dans {math.ceil(wait)} s"
-                await _json_error(send, 429, detail, ((b"retry-after", retry),))
-                return
+        if scope["type"] == "http" and (refused := self._refused(scope)):
+            bucket, wait = refused
+            detail = f"{bucket} : réessayez dans {math.ceil(wait)} s"
+            await _json_error(send, 429, detail, ((b"retry-after", str(math.ceil(wait)).encode()),))
+            return
         await self.app(scope, receive, send)
 
-    def _limited(self, scope: Scope) -> bool:
+    def _refused(self, scope: Scope) -> tuple[str, float] | None:
+        """What refuses this request (and for how long), or None."""
+        given = dict(scope.get("headers", [])).get(b"x-api-key")
+        valid = given is not None and key_accepted(given.decode("latin-1"), self.keys)
+        if given is not None and not valid:
+            if wait := self._wrong_keys.take(client_address(scope, self.trusted)):
+                return "trop de clés API refusées", wait
+        if valid or self._questions is None:
+            return None
         if scope.get("method") != "POST" or not scope["path"].startswith(self.paths):
-            return False
-        key = dict(scope.get("headers", [])).get(b"x-api-key", b"").decode("latin-1")
-        return not key_accepted(key, self.keys)
-
-    def _take(self, scope: Scope) -> float:
-        """0 if a token was taken, else the seconds until one is available."""
-        client = client_address(scope, self.trusted)
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.pop(client, (self.burst, now))  # re-inserted last: most recent
-            if len(self._buckets) >= MAX_CLIENTS:  # bounded: forget the least recently seen client
-                self._buckets.popitem(last=False)
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
-                return 0.0
-            self._buckets[client] = (tokens, now)
-            return (1 - tokens) / self.rate
+            return None
+        if wait := self._questions.take(client_address(scope, self.trusted)):
+            return "trop de requêtes", wait
+        return None

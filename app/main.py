@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,17 +30,27 @@ from app.observability import WrittenAnswers, install_observability
 from app.routes import router
 from app.ui import mount_ui
 from rag.assistant import Assistant
+from rag.errors import IndexUnreachable
 from rag.library import DocumentLibrary
 from rag.settings import Settings, get_settings
 
 logger = logging.getLogger("plan_logement.startup")
+RECONNECT_SECONDS = 2.0  # at start-up with the index server down: how often to try again
 
 
-def _reconcile(library: DocumentLibrary) -> None:
-    try:
-        logger.warning("index à jour du corpus : %s", library.reconcile())
-    except Exception:  # the index server down at start-up: logged; requests say 503 themselves
-        logger.exception("mise à jour de l'index au démarrage impossible")
+def _reconcile(library: DocumentLibrary, retry_seconds: float) -> None:
+    """Bring the index in line with the corpus folder; while the index server is down, try again
+    every `retry_seconds` (requests meanwhile say 503 themselves)."""
+    while True:
+        try:
+            logger.warning("index à jour du corpus : %s", library.reconcile())
+            return
+        except IndexUnreachable as error:
+            logger.error("%s : mise à jour de l'index reportée de %s s", error, retry_seconds)
+            time.sleep(retry_seconds)
+        except Exception:
+            logger.exception("mise à jour de l'index au démarrage impossible")
+            return
 
 
 def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
@@ -54,7 +65,8 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
             # Index what corpus/ holds (finishing a write a crash interrupted) while the port is
             # already open: a large corpus would otherwise keep it closed for a minute.
             assistant.indexing = True
-            threading.Thread(target=_reconcile, args=(library,), name="reconcile", daemon=True).start()
+            retry = max(settings.refresh_interval, RECONNECT_SECONDS)
+            threading.Thread(target=_reconcile, args=(library, retry), name="reconcile", daemon=True).start()
         app.state.settings, app.state.assistant, app.state.library = settings, assistant, library
         app.state.answer_threads = anyio.CapacityLimiter(settings.answer_thread_count)
         app.state.metrics.registry.register(WrittenAnswers(assistant.llm_outcomes))

@@ -88,19 +88,25 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.thresholds = Thresholds(settings.min_coverage, settings.number_coverage, settings.unknown_word_weight)
-        self._generation = store.generation()
+        self._generation = -1  # read below; -1 until the index has answered once
         self._checked = time.monotonic()
         self.indexing = False  # set while start-up brings the index in line with the corpus folder
         self.writer = Writer(settings) if settings.llm_base_url else None
         self.llm_outcomes: Counter[str] = Counter()  # written answers accepted, rejected, failed
         self.retriever = HybridRetriever(
             store=store,
-            index=self._read_index(),
+            index=SearchIndex([]),
             lexical_weight=settings.lexical_weight,
             dense_spread_floor=settings.dense_spread_floor,
             candidates=settings.candidates,
             k=settings.top_k,
         )
+        self._down: IndexUnreachable | None = None  # why the index did not answer last time we asked
+        try:
+            self.reload()
+        except IndexUnreachable as error:  # start anyway: 503 until the index answers (tried each refresh)
+            self._down = error
+            logger.error("%s : démarrage sans index, nouvel essai toutes les %s s", error, settings.refresh_interval)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -112,8 +118,9 @@ class Assistant:
 
     def reload(self) -> None:
         """Swap in a fresh snapshot of the store (after documents were added or removed)."""
-        self._generation = self.store.generation()
+        generation = self.store.generation()
         self.retriever.index = self._read_index()
+        self._generation = generation
 
     def _read_index(self) -> SearchIndex:
         """A snapshot of the store; with the chunks' vectors when there are few enough for the
@@ -130,7 +137,13 @@ class Assistant:
         if now - self._checked < self.settings.refresh_interval:
             return False
         self._checked = now
-        if self.store.generation() == self._generation:
+        try:
+            generation = self.store.generation()
+        except IndexUnreachable as error:
+            self._down = error
+            raise
+        self._down = None
+        if generation == self._generation:
             return False
         self.reload()
         return True
@@ -151,7 +164,7 @@ class Assistant:
             logger.warning("index injoignable : réponses servies depuis l'instantané en mémoire")
         index = self.index
         if not index.chunks:
-            raise IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
+            raise self._down or IndexUnavailable("aucun document indexé : lancez l'ingestion du corpus")
         return index
 
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import chromadb
+import chromadb.errors
 import httpx
 import numpy as np
 from chromadb.api import ClientAPI
+from chromadb.api.client import SharedSystemClient
+from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
 from ingest import Chunk, Document
@@ -35,6 +39,8 @@ from ingest.numbering import Number, heading_number
 from rag.embeddings import load_embeddings
 from rag.errors import IndexUnreachable
 from rag.settings import Settings
+
+logger = logging.getLogger("plan_logement.store")
 
 ADD_BATCH = 256
 REGISTER_SUFFIX = "_documents"
@@ -105,10 +111,19 @@ class SyncReport:
     unchanged: int
 
 
+# SQLite's "file is not a database" and "database disk image is malformed", as chromadb reports them.
+_CORRUPT = ("(code: 26)", "(code: 11)")
+
+
 def make_client(settings: Settings) -> ClientAPI:
-    """A Chroma server client when `CHROMA_HOST` is set, else the embedded store on disk."""
+    """A Chroma server client when `CHROMA_HOST` is set, else the embedded store on disk. A server
+    that does not answer is `IndexUnreachable` (the caller tries again later); an embedded database
+    SQLite calls corrupt is moved aside and started empty: the index is rebuilt from the files."""
     if settings.chroma_host:
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+        except ValueError as error:  # chromadb's word for "no server there"
+            raise IndexUnreachable(f"index injoignable (serveur Chroma) : {error}") from error
         # chromadb's HTTP client waits forever (httpx.Client(timeout=None)) and has no setting for it:
         # a frozen server would hold every request. Its session takes a bounded timeout.
         session = getattr(getattr(client, "_server", None), "_session", None)
@@ -116,6 +131,16 @@ def make_client(settings: Settings) -> ClientAPI:
             session.timeout = httpx.Timeout(settings.chroma_timeout)
         return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(settings.chroma_dir))
+    except chromadb.errors.ChromaError as error:
+        if not any(code in str(error) for code in _CORRUPT):
+            raise
+    aside = settings.chroma_dir.with_name(f"{settings.chroma_dir.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    settings.chroma_dir.rename(aside)
+    logger.error("index local corrompu, mis de côté dans %s : il est reconstruit à partir des documents", aside)
+    SharedSystemClient.clear_system_cache()  # chromadb caches the failed system by path
+    settings.chroma_dir.mkdir(parents=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir))
 
 
@@ -123,15 +148,21 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def reachable(method: Callable[P, R]) -> Callable[P, R]:
+def reachable(method: Callable[Concatenate[ChunkStore, P], R]) -> Callable[Concatenate[ChunkStore, P], R]:
     """A Chroma server that is down, refuses or times out becomes `IndexUnreachable` (503), not a
-    stack trace; the next call tries again, so service resumes once the server is back."""
+    stack trace. After a failure the store fails fast for `chroma_timeout` seconds (a circuit
+    breaker): with Chroma frozen, every question waited its own timeout, queued behind the answer
+    threads (2-4× the timeout each, measured); now one waits and the others are told at once. The
+    first call after the window tries again, so service resumes once the server is back."""
 
     @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+    def call(store: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        if (wait := store.broken_until - time.monotonic()) > 0:
+            raise IndexUnreachable(f"index injoignable (serveur Chroma) : nouvel essai dans {wait:.0f} s")
         try:
-            return method(*args, **kwargs)
+            return method(store, *args, **kwargs)
         except (httpx.HTTPError, ConnectionError) as error:
+            store.broken_until = time.monotonic() + store.breaker_seconds
             raise IndexUnreachable(f"index injoignable (serveur Chroma) : {type(error).__name__}") from error
 
     return call
@@ -141,17 +172,36 @@ class ChunkStore:
     """Chunks of every indexed document in one collection (cosine space; we embed ourselves), and
     the register of published documents beside it."""
 
-    def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings, folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], ClientAPI],
+        collection: str,
+        embeddings: Embeddings,
+        folder: Path | None = None,
+        breaker_seconds: float = 0.0,
+    ) -> None:
         self.embeddings = embeddings
-        self._client = client
+        self._connect = connect  # called on first use, and again until it succeeds: a server down at start-up
         self._folder = folder  # the embedded store's files (None: a Chroma server's)
+        self.breaker_seconds = breaker_seconds  # after a server failure, fail fast this long (`reachable`)
+        self.broken_until = 0.0
         if space := getattr(embeddings, "space", ""):  # another vector space: another collection
             collection = f"{collection}_{space}"
         self._name = collection
-        self._collection = client.get_or_create_collection(
-            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+
+    @cached_property
+    def _client(self) -> ClientAPI:
+        return self._connect()
+
+    @cached_property
+    def _collection(self) -> Collection:
+        return self._client.get_or_create_collection(
+            self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        self._register = client.get_or_create_collection(f"{collection}{REGISTER_SUFFIX}", embedding_function=None)
+
+    @cached_property
+    def _register(self) -> Collection:
+        return self._client.get_or_create_collection(f"{self._name}{REGISTER_SUFFIX}", embedding_function=None)
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -159,13 +209,15 @@ class ChunkStore:
         of the configured model's vector space."""
         embeddings = load_embeddings(settings.embedding_model, settings.embedding_adapter)
         folder = None if settings.chroma_host else settings.chroma_dir
-        return cls(make_client(settings), settings.collection, embeddings, folder)
+        connect = functools.partial(make_client, settings)
+        return cls(connect, settings.collection, embeddings, folder, breaker_seconds=settings.chroma_timeout)
 
     @reachable
     def generation(self) -> int:
         """A counter bumped by every write, so other processes sharing the index see it changed.
         Embedded, its files must still be there: Chroma keeps answering from a deleted database it
         holds open, so a removed data folder would look healthy until the next restart lost it all."""
+        _ = self._collection  # connects, and creates the collection, on first use
         if self._folder is not None and not (self._folder / "chroma.sqlite3").exists():
             raise IndexUnreachable(
                 f"index introuvable : {self._folder} a été supprimé ; redémarrez pour le reconstruire"

@@ -10,7 +10,7 @@ import psutil
 import pytest
 from starlette.types import Scope
 
-from app.limits import client_address, key_accepted
+from app.limits import WRONG_KEYS_BURST, client_address, key_accepted
 from tests.conftest import CORPUS, STAFF_KEY, free_port, start_server, wait_healthy
 
 
@@ -89,6 +89,20 @@ def test_anonymous_bursts_get_429_with_retry_after_while_keyed_calls_pass(limite
     assert "trop de requêtes" in refused.json()["detail"]
     keyed = httpx.post(f"{base}/api/ask", json={"question": "Combien de ménages attendent ?"}, headers=STAFF_KEY)
     assert keyed.status_code == 200
+
+
+def test_wrong_api_keys_are_slowed_down_while_the_right_one_passes(limited: tuple[str, int]) -> None:
+    """Guessing keys: after a few wrong ones a client gets 429 whatever it tries next, even on a
+    route without a question limit; the staff's key is never counted."""
+    base, _ = limited
+    wrong = [
+        httpx.delete(f"{base}/api/documents/inconnu", headers={"X-API-Key": f"essai-{n}"}).status_code
+        for n in range(WRONG_KEYS_BURST + 3)
+    ]
+    assert wrong[:WRONG_KEYS_BURST] == [401] * WRONG_KEYS_BURST and set(wrong[WRONG_KEYS_BURST:]) == {429}
+    refused = httpx.delete(f"{base}/api/documents/inconnu", headers={"X-API-Key": "essai-encore"})
+    assert "clés API refusées" in refused.json()["detail"] and int(refused.headers["retry-after"]) >= 1
+    assert httpx.delete(f"{base}/api/documents/inconnu", headers=STAFF_KEY).status_code == 404
 
 
 def test_a_forwarded_for_header_does_not_make_a_new_client(limited: tuple[str, int]) -> None:

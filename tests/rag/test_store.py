@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from chromadb.api.client import SharedSystemClient
 from langchain_core.embeddings import Embeddings
 
 from ingest import Document, load_document
@@ -14,6 +15,7 @@ from rag import store as store_module
 from rag.assistant import Assistant
 from rag.errors import IndexUnreachable
 from rag.indexer import open_store
+from rag.library import DocumentLibrary
 from rag.settings import Settings
 from rag.store import ChunkStore
 
@@ -118,3 +120,21 @@ def test_a_deleted_data_folder_is_unhealthy_but_questions_are_still_answered(
         assistant.health()
     reply = assistant.ask("Que prévoit le plan pour les logements vacants du centre ancien ?")
     assert not reply.refused and reply.citations
+
+
+def test_a_corrupt_local_index_is_moved_aside_and_rebuilt_from_the_documents(isolated_data_dir: Path) -> None:
+    """SQLite calls the database file corrupt: the index is set aside (kept for a post-mortem) and
+    rebuilt from the document folder, instead of a server that cannot start."""
+    folder = isolated_data_dir.parent / "documents"
+    folder.mkdir()
+    (folder / "nimes.md").write_text("# Plan de Nîmes\n\nRéhabiliter les logements vacants du centre ancien.\n")
+    settings = Settings(data_dir=isolated_data_dir, corpus_dir=folder)
+    DocumentLibrary(Assistant.from_settings(settings), folder, settings.max_upload_bytes).reconcile()
+    SharedSystemClient.clear_system_cache()
+    with (settings.chroma_dir / "chroma.sqlite3").open("r+b") as database:
+        database.write(b"not a database" * 100)
+
+    assistant = Assistant.from_settings(settings)  # starts, on a new empty index
+    DocumentLibrary(assistant, folder, settings.max_upload_bytes).reconcile()
+    assert [info.id for info in assistant.store.documents()] == ["nimes"]
+    assert len(list(isolated_data_dir.glob("chroma.corrupt-*"))) == 1
