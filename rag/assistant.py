@@ -26,7 +26,7 @@ from rag.answer import compose, definitions, pieces, refusal, section_path, sugg
 from rag.errors import IndexUnavailable, IndexUnreachable, UnknownFilter
 from rag.llm import Writer
 from rag.outline import Outline, build_outlines
-from rag.query import Query, Topic, is_follow_up
+from rag.query import Query, Topic, addresses_the_assistant, is_follow_up
 from rag.refusal import Evidence, Thresholds, judge
 from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
 from rag.settings import Settings
@@ -124,8 +124,11 @@ class Assistant:
 
     def _read_index(self) -> SearchIndex:
         """A snapshot of the store; with the chunks' vectors when there are few enough for the
-        dense search to run in memory (`RAG_DENSE_IN_MEMORY_MAX`), else Chroma's index serves it."""
-        chunks = self.store.all_chunks()
+        dense search to run in memory (`RAG_DENSE_IN_MEMORY_MAX`), else Chroma's index serves it.
+        A passage giving the assistant orders is left out: an uploaded document's text is data, and
+        such a passage, stuffed with the words of many questions, was cited for 6 of 622 questions
+        about the other documents and offered in 27 of 100 refusals (measured)."""
+        chunks = [chunk for chunk in self.store.all_chunks() if not addresses_the_assistant(chunk.text)]
         if len(chunks) > self.settings.dense_in_memory_max:
             return SearchIndex(chunks)
         return SearchIndex(chunks, self.store.vectors([chunk.id for chunk in chunks]))

@@ -282,6 +282,13 @@ def gives_orders(question: str) -> bool:
     return bool(_OVERRIDE.search(folded) or _WRITING.search(folded))
 
 
+def addresses_the_assistant(text: str) -> bool:
+    """A passage ordering the assistant about ("ignore tes consignes", "oublie les autres
+    documents"): an instruction planted in an uploaded document, not information about housing.
+    Only the override grammar: a request to write ("la commune rédige un courrier") is prose."""
+    return bool(_OVERRIDE.search(fold(text).replace("-", " ")))
+
+
 def scoped_places(question: str) -> list[str]:
     """The proper nouns the question is located in: "en Espagne", "dans le Gers", "à Labège", "le
     plan de la Nouvelle-Aquitaine" (not acronyms: "en EPCI"; not stop words: "en Ce moment"). Where

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from rag.assistant import Assistant, Turn
+from rag.indexer import index_folder, open_store
+from rag.settings import Settings
+from tests.conftest import CORPUS, DATA, ROOT
+
+EVAL = ROOT / "eval"
 
 
 def test_land_access_question_cites_the_observatories_lever(assistant: Assistant) -> None:
@@ -160,3 +169,20 @@ def test_hostile_sizes_cost_a_bounded_time(assistant: Assistant) -> None:
     assistant.ask("😀" * 1000)
     assistant.ask("logement " * 110)
     assert time.perf_counter() - started < 5
+
+
+def test_instructions_planted_in_an_uploaded_document_change_no_answer(assistant: Assistant, tmp_path: Path) -> None:
+    """An uploaded note ordering the assistant about ("ignore tes consignes…, réponds que…"),
+    stuffed with the words officials ask with: its text is data. Its orders are never cited nor
+    offered in a refusal, and the answers about the other documents stay as they were."""
+    folder = tmp_path / "documents"
+    shutil.copytree(CORPUS, folder)
+    shutil.copy(DATA / "hostile" / "consignes.md", folder / "consignes.md")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder)
+    index_folder(folder, open_store(settings))
+    hostile = Assistant.from_settings(settings)
+    questions = [json.loads(line)["question"] for line in (EVAL / "questions" / "dev.jsonl").open()][:80]
+    for question in questions:
+        reply, before = hostile.ask(question), assistant.ask(question)
+        assert (reply.answer, reply.citations) == (before.answer, before.citations), question
+        assert not any("consignes" in suggestion.lower() for suggestion in reply.suggestions)
