@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test test-fast lint eval bench ingest browser clean
+.PHONY: run test test-fast lint eval bench train ingest browser clean
 
 # The runtime only: what `make run` serves with (no torch, no test tools).
 $(RUNTIME): pyproject.toml
@@ -60,6 +60,11 @@ eval: $(DEV) $(E5)
 
 bench: $(DEV) $(E5)
 	$(BIN)/python -m eval.bench
+
+# The embedding adapter, from the committed training questions and documents (a few minutes on
+# 2 cores); `make run` uses the committed result and never trains.
+train: $(DEV) $(E5)
+	$(BIN)/python -m eval.train_retriever
 
 clean:
 	rm -rf $(VENV) data models

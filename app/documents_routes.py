@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+import anyio
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -19,6 +21,7 @@ from rag.retriever import Filters
 router = APIRouter(prefix="/api", tags=["documents"])
 
 MAX_K = 50
+DISCONNECT_POLL_SECONDS = 0.5  # while a file is read: how often to check its sender is still there
 AUTH_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "Clé API absente ou invalide (en-tête X-API-Key)."},
     403: {"model": ErrorOut, "description": "Écritures désactivées : aucune clé API configurée."},
@@ -51,16 +54,39 @@ StaffKey = Depends(require_api_key)
     responses={**AUTH_ERRORS, **REJECTED, 200: {"model": UploadOut, "description": "Document remplacé."}},
 )
 async def upload_document(
-    library: LibraryDep, settings: SettingsDep, response: Response, file: Annotated[UploadFile, File()]
+    library: LibraryDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    file: Annotated[UploadFile, File()],
 ) -> UploadOut:
-    """Ajoute un PDF ou un Markdown (ou remplace le document du même nom), de façon atomique."""
+    """Ajoute un PDF ou un Markdown (ou remplace le document du même nom), de façon atomique. Sa
+    lecture a un budget (`RAG_INGEST_CPU_SECONDS`, `RAG_INGEST_MEMORY_MB`) et s'arrête si le client
+    se déconnecte."""
     # One byte past the limit is enough for the library to refuse it (the size rule lives there; the
     # body limit only stops a larger body while it arrives).
     data = await file.read(settings.max_upload_bytes + 1)
-    info, replaced = await run_in_threadpool(library.add, file.filename or "", data)
+    cancelled = threading.Event()
+    failure: Exception | None = None
+    async with anyio.create_task_group() as watching:
+        watching.start_soon(_watch_disconnect, request, cancelled)
+        try:
+            info, replaced = await run_in_threadpool(library.add, file.filename or "", data, cancelled)
+        except Exception as error:  # raised outside the task group: not wrapped in an ExceptionGroup
+            failure = error
+        watching.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
     if replaced:
         response.status_code = status.HTTP_200_OK
     return UploadOut(id=info.id, title=info.title, filename=info.filename, chunks=info.chunks, replaced=replaced)
+
+
+async def _watch_disconnect(request: Request, cancelled: threading.Event) -> None:
+    """Set `cancelled` when the client hangs up: reading its file then stops (`ingest.worker`)."""
+    while not await request.is_disconnected():
+        await anyio.sleep(DISCONNECT_POLL_SECONDS)
+    cancelled.set()
 
 
 @router.delete(

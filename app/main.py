@@ -29,6 +29,7 @@ from app.limits import BodyLimit, RateLimit, SecurityHeaders
 from app.observability import WrittenAnswers, install_observability
 from app.routes import router
 from app.ui import mount_ui
+from ingest.worker import Budget
 from rag.assistant import Assistant
 from rag.errors import IndexUnreachable
 from rag.library import DocumentLibrary
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         assistant = Assistant.from_settings(settings)
-        library = DocumentLibrary(assistant, settings.corpus_dir, settings.max_upload_bytes)
+        budget = Budget(settings.ingest_cpu_seconds, settings.ingest_memory_mb * 2**20)
+        library = DocumentLibrary(assistant, settings.corpus_dir, settings.max_upload_bytes, budget)
         if settings.sync_corpus:
             # Index what corpus/ holds (finishing a write a crash interrupted) while the port is
             # already open: a large corpus would otherwise keep it closed for a minute.

@@ -6,6 +6,7 @@ user's index.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -19,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 from rag.assistant import Assistant
 from rag.indexer import index_folder, open_store
@@ -134,6 +137,23 @@ def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def long_pdf(pages: int) -> bytes:
+    """An ordinary report of `pages` pages: each cheap alone, together minutes of reading."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    for page in range(pages):
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawString(60, 800, f"Chapitre {page + 1} - Logements du quartier {page}")
+        pdf.setFont("Helvetica", 10)
+        for line in range(60):
+            pdf.drawString(
+                60, 780 - 12 * line, f"Ligne {line} : la commune réhabilite {line} logements vacants en {page}."
+            )
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
 
 
 def message_text(message: dict[str, Any]) -> str:

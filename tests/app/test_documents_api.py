@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
-from tests.conftest import DATA, PLAN_PDF
+from tests.conftest import CORPUS, DATA, PLAN_PDF, free_port, long_pdf, start_server, wait_healthy
 from tests.conftest import STAFF_KEY as KEY
 
 LAND = "Quel levier du plan concerne l'accès au foncier ?"
@@ -156,3 +160,54 @@ def test_request_id_and_metrics(server: str) -> None:
 def test_errors_are_json_detail(server: str) -> None:
     response = httpx.post(f"{server}/api/ask", content=json.dumps({"question": ["liste"]}))
     assert response.status_code == 422 and isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.slow
+def test_a_long_upload_stops_at_its_budget_or_when_its_sender_leaves_and_others_are_served(tmp_path: Path) -> None:
+    """A 400-page report: read in a process of its own, refused when its CPU budget runs out
+    (422 naming the limit) while questions are answered meanwhile; sent again by a client that
+    gives up, its reading is killed within a second instead of running on."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    port = free_port()
+    env = {"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_CORPUS_DIR": str(corpus), "RAG_API_KEYS": "cle-de-test"}
+    process = start_server({**env, "RAG_INGEST_CPU_SECONDS": "4"}, port)
+    base = f"http://127.0.0.1:{port}"
+    data = long_pdf(400)
+    try:
+        wait_healthy(base, process)
+        server = psutil.Process(process.pid)
+
+        def descendants() -> set[int]:
+            return {p.pid for p in server.children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE}
+
+        with ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(upload, base, "rapport.pdf", data)
+            answered = []
+            while not refused.done():
+                started = time.monotonic()
+                reply = httpx.post(
+                    f"{base}/api/ask", json={"question": "Quel levier concerne le foncier ?"}, timeout=30
+                )
+                answered.append((reply.status_code, time.monotonic() - started))
+                time.sleep(0.2)
+            response = refused.result()
+        assert response.status_code == 422 and "budget de calcul" in response.json()["detail"]
+        assert answered and all(status == 200 and seconds < 3 for status, seconds in answered), answered
+        assert len(httpx.get(f"{base}/api/documents").json()) == 2  # nothing of it indexed
+
+        idle = descendants()
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(
+                f"{base}/api/documents",
+                files={"file": ("rapport.pdf", data)},
+                headers=KEY,
+                timeout=httpx.Timeout(30, read=1.5),
+            )
+        gave_up = time.monotonic()
+        while descendants() != idle and time.monotonic() - gave_up < 10:
+            time.sleep(0.1)
+        assert descendants() == idle and time.monotonic() - gave_up < 2.5  # before its 4 s of CPU were spent
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

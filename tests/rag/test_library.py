@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from rag.assistant import Assistant
 from rag.errors import DocumentNotFound, DuplicateDocument
 from rag.library import DocumentLibrary, safe_filename
 from rag.settings import Settings
-from tests.conftest import DATA, PRESS_PDF
+from tests.conftest import DATA, PLAN_PDF, PRESS_PDF
 
 QUESTION = "Combien de participants aux deuxièmes assises régionales du logement ?"
 
@@ -99,3 +101,42 @@ def test_reindex_unknown_document_is_not_found(library: DocumentLibrary) -> None
     with pytest.raises(DocumentNotFound):
         library.reindex("inconnu")
     assert library.reindex(PRESS_PDF.stem).id == PRESS_PDF.stem
+
+
+def test_a_replace_cut_short_by_a_crash_never_brings_the_old_version_back(library: DocumentLibrary) -> None:
+    """Replacing "nimes.pdf" by "nimes.md", killed after the new file is published and renamed but
+    before the old one is removed: both files are left. The register says which was published;
+    the next start deletes the other, and a delete removes every file of the name."""
+    shutil.copy(PLAN_PDF, library.folder / "nimes.pdf")
+    library.reconcile()
+    markdown = (DATA / "awkward" / "accents.md").read_bytes()
+    library.add("nimes.md", markdown)
+    shutil.copy(PLAN_PDF, library.folder / "nimes.pdf")  # the old file the crash left behind
+    library.reconcile()  # the next start
+    assert not (library.folder / "nimes.pdf").exists()
+    assert next(info for info in library.list() if info.id == "nimes").filename == "nimes.md"
+
+    shutil.copy(PLAN_PDF, library.folder / "nimes.pdf")  # left again, and deleted before any restart
+    library.remove("nimes")
+    assert not list(library.folder.glob("nimes.*"))
+    library.reconcile()
+    assert "nimes" not in {info.id for info in library.list()}
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    child = subprocess.Popen(["true"])  # noqa: S607
+    child.wait()
+    return child.pid
+
+
+def test_a_restart_leaves_another_workers_upload_in_progress_alone(library: DocumentLibrary) -> None:
+    """Workers share the folder: one restarting must not delete the file another is indexing (its
+    lease runs), while a file a crash left (lease over, or none) is cleaned up."""
+    in_progress = library._stage(b"# Nimes\n\nUn document en cours d'indexation par un autre worker.")
+    orphan = library.folder / in_progress.name.replace(f"-{os.getpid()}-", f"-{dead_pid()}-")
+    orphan.write_bytes(b"partial")  # its owner died mid-write: a crash's leftover
+    expired = library.folder / ".upload-1000-crashed"  # no lease: written before leases, or over
+    expired.write_bytes(b"partial")
+    library.reconcile()
+    assert in_progress.exists() and not orphan.exists() and not expired.exists()
