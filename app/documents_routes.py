@@ -25,6 +25,7 @@ DISCONNECT_POLL_SECONDS = 0.5  # while a file is read: how often to check its se
 AUTH_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "Clé API absente ou invalide (en-tête X-API-Key)."},
     403: {"model": ErrorOut, "description": "Écritures désactivées : aucune clé API configurée."},
+    429: {"model": ErrorOut, "description": "Trop de clés API refusées depuis cette adresse : réessayez plus tard."},
 }
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "Document inconnu."}}
 REJECTED: Responses = {

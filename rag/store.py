@@ -151,9 +151,10 @@ R = TypeVar("R")
 def reachable(method: Callable[Concatenate[ChunkStore, P], R]) -> Callable[Concatenate[ChunkStore, P], R]:
     """A Chroma server that is down, refuses or times out becomes `IndexUnreachable` (503), not a
     stack trace. After a failure the store fails fast for `chroma_timeout` seconds (a circuit
-    breaker): with Chroma frozen, every question waited its own timeout, queued behind the answer
-    threads (2-4× the timeout each, measured); now one waits and the others are told at once. The
-    first call after the window tries again, so service resumes once the server is back."""
+    breaker, for a Chroma server only): with it frozen, every question waited its own timeout,
+    queued behind the answer threads (2-4× the timeout each, measured); now the calls in flight wait
+    once and the others are told at once. The first call after the window tries again, so service
+    resumes once the server is back."""
 
     @functools.wraps(method)
     def call(store: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -210,7 +211,8 @@ class ChunkStore:
         embeddings = load_embeddings(settings.embedding_model, settings.embedding_adapter)
         folder = None if settings.chroma_host else settings.chroma_dir
         connect = functools.partial(make_client, settings)
-        return cls(connect, settings.collection, embeddings, folder, breaker_seconds=settings.chroma_timeout)
+        breaker = settings.chroma_timeout if settings.chroma_host else 0.0  # only a server can freeze
+        return cls(connect, settings.collection, embeddings, folder, breaker_seconds=breaker)
 
     @reachable
     def generation(self) -> int:

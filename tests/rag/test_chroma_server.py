@@ -139,9 +139,9 @@ def answered_within(seconds: float, url: str, question: dict[str, str] | None = 
 
 @pytest.mark.slow
 def test_with_chroma_frozen_questions_fail_fast_instead_of_queueing(tmp_path: Path) -> None:
-    """Large-index mode (Chroma runs the dense search) with the server frozen: one question waits
-    RAG_CHROMA_TIMEOUT, the breaker then answers the others 503 at once, instead of each waiting
-    its own timeout behind the four answer threads (12 questions: three rounds of 3 s)."""
+    """Large-index mode (Chroma runs the dense search) with the server frozen: the questions in
+    flight wait RAG_CHROMA_TIMEOUT once, the breaker then answers the others 503 at once, instead
+    of each waiting its own timeout behind the four answer threads (12 questions: three rounds)."""
     chroma_port, api_port = free_port(), free_port()
     chroma = run_chroma(tmp_path / "chroma", chroma_port)
     env = {
@@ -169,9 +169,9 @@ def test_with_chroma_frozen_questions_fail_fast_instead_of_queueing(tmp_path: Pa
         with ThreadPoolExecutor(12) as pool:
             results = list(pool.map(timed, range(12)))
         assert {status for status, _ in results} == {503}
-        seconds = sorted(elapsed for _, elapsed in results)
-        assert seconds[-1] < 3 * 1.7, seconds  # no question waited more than about one timeout
-        assert seconds[len(seconds) // 2] < 3 * 1.1, seconds
+        # The first four wait one timeout together, the eight queued behind them are answered at
+        # once: nobody waits a second timeout (without the breaker: 3, 6 then 9 s).
+        assert max(elapsed for _, elapsed in results) < 3 * 1.7, results
     finally:
         chroma.send_signal(signal.SIGCONT)
         api.terminate()
