@@ -79,8 +79,9 @@ def _read(connection: Connection, name: str, data: bytes, budget: Budget) -> Non
 def read_within_budget(name: str, data: bytes, budget: Budget, cancelled: threading.Event | None = None) -> Document:
     """`load_document(name, data)` in a child process within `budget`; raises `DocumentRejected`
     naming the limit that stopped it, or `Cancelled` once `cancelled` is set."""
-    receiving, sending = _context().Pipe(duplex=False)
-    child = _context().Process(target=_read, args=(sending, name, data, budget), name="ingest-worker", daemon=True)
+    context = _context()
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_read, args=(sending, name, data, budget), name="ingest-worker", daemon=True)
     child.start()
     sending.close()
     deadline = time.monotonic() + budget.wall_seconds

@@ -127,6 +127,18 @@ def test_the_multi_worker_deployment_api_workers_and_the_chat_process(
             process.wait(timeout=20)
 
 
+def api_env(tmp_path: Path, chroma_port: int, timeout: float) -> dict[str, str]:
+    """An API over the corpus, its index on the Chroma server at `chroma_port`."""
+    return {
+        "CHROMA_HOST": "127.0.0.1",
+        "CHROMA_PORT": str(chroma_port),
+        "RAG_CHROMA_TIMEOUT": str(timeout),
+        "RAG_DATA_DIR": str(tmp_path / "data"),
+        "RAG_CORPUS_DIR": str(CORPUS),
+        "RAG_REFRESH_INTERVAL": str(REFRESH),
+    }
+
+
 def answered_within(seconds: float, url: str, question: dict[str, str] | None = None) -> bool:
     """Whether `url` answers 200 within `seconds` (a question when given, else a GET)."""
     deadline = time.monotonic() + seconds
@@ -144,15 +156,7 @@ def test_with_chroma_frozen_questions_fail_fast_instead_of_queueing(tmp_path: Pa
     of each waiting its own timeout behind the four answer threads (12 questions: three rounds)."""
     chroma_port, api_port = free_port(), free_port()
     chroma = run_chroma(tmp_path / "chroma", chroma_port)
-    env = {
-        "CHROMA_HOST": "127.0.0.1",
-        "CHROMA_PORT": str(chroma_port),
-        "RAG_CHROMA_TIMEOUT": "3",
-        "RAG_DATA_DIR": str(tmp_path / "data"),
-        "RAG_CORPUS_DIR": str(CORPUS),
-        "RAG_DENSE_IN_MEMORY_MAX": "0",
-        "RAG_REFRESH_INTERVAL": str(REFRESH),
-    }
+    env = {**api_env(tmp_path, chroma_port, timeout=3), "RAG_DENSE_IN_MEMORY_MAX": "0"}
     api = start_server(env, api_port)
     base = f"http://127.0.0.1:{api_port}"
     try:
@@ -187,15 +191,7 @@ def test_chroma_down_or_frozen_is_a_503_then_service_resumes_without_restart(tmp
     runs the dense search; with the snapshot's vectors in memory they are answered from it."""
     chroma_port, api_port = free_port(), free_port()
     chroma = run_chroma(tmp_path / "chroma", chroma_port)
-    env = {
-        "CHROMA_HOST": "127.0.0.1",
-        "CHROMA_PORT": str(chroma_port),
-        "RAG_CHROMA_TIMEOUT": "2",
-        "RAG_DATA_DIR": str(tmp_path / "data"),
-        "RAG_CORPUS_DIR": str(CORPUS),
-        "RAG_DENSE_IN_MEMORY_MAX": "20000" if in_memory else "0",
-        "RAG_REFRESH_INTERVAL": str(REFRESH),
-    }
+    env = {**api_env(tmp_path, chroma_port, timeout=2), "RAG_DENSE_IN_MEMORY_MAX": "20000" if in_memory else "0"}
     api = start_server(env, api_port)
     base = f"http://127.0.0.1:{api_port}"
     question = {"question": "Qui a réuni les acteurs des deuxièmes assises ?"}  # needs the dense search
@@ -243,14 +239,7 @@ def test_the_api_starts_with_chroma_down_says_503_and_serves_once_it_is_up(tmp_p
     """A deployment restarting before its index server: the API listens, answers 503 "index
     injoignable" as JSON, and once Chroma answers indexes the corpus and serves, without a restart."""
     chroma_port, api_port = free_port(), free_port()
-    env = {
-        "CHROMA_HOST": "127.0.0.1",
-        "CHROMA_PORT": str(chroma_port),
-        "RAG_CHROMA_TIMEOUT": "2",
-        "RAG_DATA_DIR": str(tmp_path / "data"),
-        "RAG_CORPUS_DIR": str(CORPUS),
-        "RAG_REFRESH_INTERVAL": str(REFRESH),
-    }
+    env = api_env(tmp_path, chroma_port, timeout=2)
     api = start_server(env, api_port)
     base = f"http://127.0.0.1:{api_port}"
     chroma = None
