@@ -228,6 +228,7 @@ def stage_profile(data_dir: Path, questions: Sequence[str]) -> dict[str, float]:
     """Median milliseconds of each step of an answer, timed on the functions the chain calls,
     each question seen for the first time (query-embedding cache cold)."""
     from rag.assistant import Assistant
+    from rag.question import analyse, read
     from rag.settings import Settings
 
     assistant = Assistant.from_settings(Settings(data_dir=data_dir, corpus_dir=CORPUS))
@@ -236,7 +237,7 @@ def stage_profile(data_dir: Path, questions: Sequence[str]) -> dict[str, float]:
     stages: dict[str, list[float]] = {name: [] for name in names}
     for question in questions:
         clock = time.perf_counter()
-        query = assistant.index.understand(question)
+        query = analyse(read(question), assistant.index)
         stages["understand"].append(_since(clock))
         clock = time.perf_counter()
         assistant.index.bm25.search(list(query.terms), assistant.settings.candidates)

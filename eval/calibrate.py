@@ -23,7 +23,7 @@ from pathlib import Path
 
 from eval.scorer import Question, build_assistant, load_questions
 from rag.assistant import Assistant
-from rag.query import Query
+from rag.question import Query, analyse, read
 from rag.refusal import Evidence, Thresholds, judge
 from rag.settings import Settings
 
@@ -43,9 +43,9 @@ class Case:
 
 def evidence_of(assistant: Assistant, question: str, previous: str | None) -> tuple[Query, Evidence | None]:
     """The query and what the refusal step sees for it."""
-    query = assistant.index.understand(question, previous)
-    documents = assistant.retriever.invoke(query.text, understood=query)
-    return query, assistant.evidence(documents, assistant.index, query)
+    index = assistant.index
+    query = analyse(read(question), index, read(previous) if previous else None)
+    return query, assistant.evidence(assistant.retriever.search(query, index=index), index, query)
 
 
 def rates(cases: list[Case], thresholds: Thresholds) -> tuple[float, float]:

@@ -42,7 +42,7 @@ from ingest import Chunk, load_document
 from rag.e5_files import default_folder
 from rag.e5_onnx import OnnxE5
 from rag.embeddings import ADAPTER
-from rag.query import dense_text
+from rag.question import dense_text
 
 TRAINING_DIR = EVAL_DIR / "training"
 GENERAL_PAIRS = EVAL_DIR / "general_pairs.jsonl"

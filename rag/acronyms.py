@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rag.analyzer import fold, glossary, stop_words
+from rag.analyzer import fold, stop_words
+from rag.synonyms import glossary
 
 _IN_PARENTHESES = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,11})\)")
 _DEFINED_AS = re.compile(r"^\s*(?:▪\s*)?([A-Z][A-Z0-9&\-]{1,11}[a-z]?)\s*(?::|–|—|=|\s-\s)\s*([^\n;]{6,160})", re.M)

@@ -1,15 +1,18 @@
-"""French text analysis shared by the lexical index and query understanding.
+"""French text analysis shared by the lexical index and the question's analysis.
 
-Lower-case, elision of l'/d'/qu'…, accent folding, stop words and Snowball French stemming,
-so "l'accès aux terrains" and "acces terrain" meet on the same terms. The stop-word list and
-the synonym/acronym table are data files in `rag/data/`.
+A text is split into words once (`tokenize`): lower-case, accents folded, elided l'/d'/qu'…
+marked, each word's place kept, so "l'accès aux terrains" and "acces terrain" meet on the same
+terms and every reader of a question (its stems, its cues, its figures, its proper nouns) reads
+the same words. Stems are Snowball French. The stop-word list and the synonym/acronym table are
+data files in `rag/data/`.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +22,7 @@ import snowballstemmer
 from ingest.blocks import fold  # one folding for the readers and for retrieval
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
-_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|lorsqu|puisqu|jusqu)['’`]", re.IGNORECASE)
+ELIDED = frozenset("l d j m n s t c qu lorsqu puisqu jusqu".split())  # before an apostrophe: "l'", "qu'"
 _STEMMERS = threading.local()  # a Snowball stemmer keeps its word being stemmed: one per thread
 
 
@@ -43,60 +46,105 @@ def stem(word: str) -> str:
     return fold(_STEMMERS.french.stemWord(word))
 
 
+@dataclass(frozen=True)
+class Token:
+    """A word or a number of a text: folded ("nimes", "2024"), as cased in the text but without
+    accents ("Nimes": proper nouns and acronyms are read from it), where it lies in the folded text,
+    and whether it is an elided article, pronoun or conjunction ("l'", "qu'")."""
+
+    folded: str
+    cased: str
+    start: int
+    end: int
+    elided: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        return self.folded[0].isdigit()
+
+    @property
+    def counts(self) -> bool:
+        """A word worth indexing or matching: not elided, two letters or more, or a number."""
+        return not self.elided and (len(self.folded) > 1 or self.folded.isdigit())
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text split into words once (`tokenize`), with every view of its words a reader needs:
+    a question is read here once, and retrieval, the refusal check and the answer read these."""
+
+    raw: str
+    folded: str
+    tokens: tuple[Token, ...]
+    words: tuple[str, ...]  # folded content words: elisions and stop words dropped
+    stems: tuple[str, ...]  # index terms: the content words' stems, in order
+    all_stems: tuple[str, ...]  # stems of every word, stop words included: phrases are matched on them
+    letters: tuple[str, ...]  # every folded word, stop words and elisions kept, no number: as cue files are written
+    runs: tuple[str, ...]  # letters and digits run together as written ("T3", "PLAI"), accents folded
+
+
+def _cased(text: str) -> str:
+    """`fold` without the lower-casing, so its characters line up with the folded text's."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "Oe"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _split(text: str) -> tuple[str, list[Token]]:
+    """The folded text and its tokens: the only place a question or a passage is split into words."""
+    folded = fold(text)
+    cased = _cased(text)
+    aligned = len(cased) == len(folded)  # a character whose lower case is longer ("İ") shifts them
+    tokens = []
+    for match in _WORD.finditer(folded):
+        start, end = match.span()
+        word = match.group()
+        elided = (
+            word in ELIDED
+            and folded[end : end + 1] in ("'", "`")
+            and (start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_"))
+        )
+        tokens.append(Token(word, cased[start:end] if aligned else word, start, end, elided))
+    return folded, tokens
+
+
+def _content(tokens: list[Token]) -> list[str]:
+    stops = stop_words()
+    return [token.folded for token in tokens if token.counts and token.folded not in stops]
+
+
+def tokenize(text: str) -> Text:
+    """`text` read once, with all its views (see `Text`)."""
+    folded, tokens = _split(text)
+    words = _content(tokens)
+    runs: list[str] = []
+    end = -1
+    for token in tokens:
+        if runs and token.start == end:
+            runs[-1] += token.cased
+        else:
+            runs.append(token.cased)
+        end = token.end
+    return Text(
+        raw=text,
+        folded=folded,
+        tokens=tuple(tokens),
+        words=tuple(words),
+        stems=tuple(stem(word) for word in words),
+        all_stems=tuple(stem(token.folded) for token in tokens if token.counts),
+        letters=tuple(token.folded for token in tokens if not token.is_number),
+        runs=tuple(runs),
+    )
+
+
 def words(text: str) -> list[str]:
     """Folded words of `text` with elisions removed and stop words dropped."""
-    folded = fold(_ELISION.sub(" ", text.replace("’", "'")))
-    return [word for word in _WORD.findall(folded) if word not in stop_words() and (len(word) > 1 or word.isdigit())]
+    return _content(_split(text)[1])
 
 
 def analyze(text: str) -> list[str]:
-    """Index terms of `text`: stems of its content words, in order."""
+    """Index terms of `text`: stems of its content words, in order (a passage's, for BM25: only
+    the view it needs)."""
     return [stem(word) for word in words(text)]
-
-
-@dataclass(frozen=True)
-class Synonym:
-    trigger: tuple[str, ...]  # stems that must appear consecutively in the question
-    expansion: tuple[str, ...]  # stems added to the query
-
-
-def _trigger_stems(text: str) -> list[str]:
-    """Stems of every word, stop words included ("prix des terrains" keeps "de"), for phrase matching."""
-    folded = fold(_ELISION.sub(" ", text.replace("’", "'"))).replace("'", " ")
-    return [stem(word) for word in _WORD.findall(folded) if len(word) > 1 or word.isdigit()]
-
-
-@dataclass(frozen=True)
-class Acronym:
-    """A glossary entry: "ZAN" stands for "zéro artificialisation nette"; `extra` are words the
-    documents use beside it ("bailleur" for OLS), searched too but not part of the definition."""
-
-    short: str
-    long: str
-    extra: str = ""
-
-
-@lru_cache
-def glossary() -> tuple[Acronym, ...]:
-    entries = []
-    for line in data_lines("glossary.tsv"):
-        short, _, rest = line.partition("\t")
-        long, _, extra = rest.partition("|")
-        entries.append(Acronym(short.strip(), long.strip(), extra.strip()))
-    return tuple(entries)
-
-
-@lru_cache
-def synonyms() -> tuple[Synonym, ...]:
-    """The synonym table, then each acronym of the glossary expanded to its definition."""
-    table = []
-    for line in data_lines("synonyms.tsv"):
-        trigger, _, expansion = line.partition("\t")
-        table.append(Synonym(tuple(_trigger_stems(trigger)), tuple(analyze(expansion))))
-    for acronym in glossary():
-        expansion = f"{acronym.long} {acronym.extra}".replace("(", " ").replace(")", " ")
-        table.append(Synonym(tuple(_trigger_stems(acronym.short)), tuple(analyze(expansion))))
-    return tuple(table)
 
 
 Phrases = dict[str, list[tuple[int, tuple[str, ...]]]]
@@ -112,7 +160,7 @@ def phrase_index(phrases: Iterable[tuple[str, ...]]) -> Phrases:
     return index
 
 
-def first_occurrences(tokens: list[str], index: Phrases) -> dict[int, int]:
+def first_occurrences(tokens: Sequence[str], index: Phrases) -> dict[int, int]:
     """Rank of each indexed phrase that occurs in `tokens` → where it first starts."""
     found: dict[int, int] = {}
     for start, token in enumerate(tokens):
@@ -120,25 +168,3 @@ def first_occurrences(tokens: list[str], index: Phrases) -> dict[int, int]:
             if rank not in found and tuple(tokens[start : start + len(phrase)]) == phrase:
                 found[rank] = start
     return found
-
-
-@lru_cache
-def _trigger_index() -> Phrases:
-    return phrase_index(synonym.trigger for synonym in synonyms())
-
-
-def synonym_matches(text: str) -> list[tuple[Synonym, set[str]]]:
-    """The synonym entries whose trigger occurs in `text`, each with the stems it covers there,
-    in the table's order."""
-    table = synonyms()
-    found = first_occurrences(_trigger_stems(text), _trigger_index())
-    return [(table[rank], set(table[rank].trigger)) for rank in sorted(found)]
-
-
-def expand(text: str) -> list[str]:
-    """Stems the synonym table adds for `text` (those not already in it)."""
-    present = set(analyze(text))
-    added: list[str] = []
-    for synonym, _ in synonym_matches(text):
-        added.extend(term for term in synonym.expansion if term not in present and term not in added)
-    return added

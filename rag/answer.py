@@ -16,9 +16,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from langchain_core.documents import Document as LCDocument
-
-from rag.store import json_list
+from rag.analyzer import Text
+from rag.retriever import Hit
+from rag.store import StoredChunk, json_list
 
 SEE_ALSO_RATIO = 0.8  # a runner-up scoring at least this share of the best is worth mentioning
 MAX_SEE_ALSO = 2
@@ -34,45 +34,38 @@ def templates() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def section_path(meta: dict[str, Any]) -> str:
-    """ "III. … › A - …": the headings a passage sits under (and its table's caption)."""
-    return str(meta.get("section") or "")
+def source_line(chunk: StoredChunk) -> str:
+    where = chunk.section
+    return templates()["source"].format(
+        title=chunk.metadata["title"], page=chunk.metadata["page"], where=f", {where}" if where else ""
+    )
 
 
-def source_line(meta: dict[str, Any]) -> str:
-    where = section_path(meta)
-    return templates()["source"].format(title=meta["title"], page=meta["page"], where=f", {where}" if where else "")
-
-
-def render_passage(document: LCDocument, parent: LCDocument | None) -> str:
+def render_passage(chunk: StoredChunk, parent: StoredChunk | None) -> str:
     """The body for one hit, by its kind (see the module docstring); `parent` is the row or list
     a member hit belongs to."""
     t = templates()
-    meta = document.metadata
-    kind = str(meta.get("kind"))
-    where = section_path(meta)
-    if parent is not None and json_list(parent.metadata, "items"):
-        row = parent.metadata
-        column = str(row.get("column") or "")
-        intro = t["row_list_intro"].format(column=column, path=section_path(row)) if column else section_path(row)
-        items = "\n".join(t["item_line"].format(item=item) for item in json_list(row, "items"))
-        return t["row_list"].format(label=row["label"], intro=intro, items=items)
+    kind = chunk.kind
+    where = chunk.section
+    if parent is not None and parent.items:
+        column = str(parent.metadata.get("column") or "")
+        intro = t["row_list_intro"].format(column=column, path=parent.section) if column else parent.section
+        items = "\n".join(t["item_line"].format(item=item) for item in parent.items)
+        return t["row_list"].format(label=parent.metadata["label"], intro=intro, items=items)
     if kind == "figure":  # the figure asked about, then the other figures of its list
         template = t["figure_in"] if where else t["figure"]
-        figure = template.format(text=document.page_content, where=where)
-        listed = json_list(parent.metadata, "parts") if parent else []
-        others = [item for item in listed if item != document.page_content]
+        figure = template.format(text=chunk.text, where=where)
+        others = [item for item in (parent.parts if parent else []) if item != chunk.text]
         lines = [t["item_line"].format(item=item) for item in others]
         return "\n".join([figure, t["figure_others"], *lines]) if lines else figure
     if kind in t["structure_intro"]:
-        return render_structure(document.page_content, kind)
+        return render_structure(chunk.text, kind)
     if kind == "row":
-        pairs = "\n".join(t["item_line"].format(item=pair) for pair in document.page_content.split(" ; "))
-        return t["row"].format(where=where or meta["title"], pairs=pairs)
-    path = json_list(meta, "path")
-    if path:
-        return t["passage_in"].format(heading=path[-1], text=document.page_content)
-    return t["passage"].format(text=document.page_content)
+        pairs = "\n".join(t["item_line"].format(item=pair) for pair in chunk.text.split(" ; "))
+        return t["row"].format(where=where or chunk.metadata["title"], pairs=pairs)
+    if chunk.path:
+        return t["passage_in"].format(heading=chunk.path[-1], text=chunk.text)
+    return t["passage"].format(text=chunk.text)
 
 
 def render_structure(text: str, kind: str) -> str:
@@ -85,39 +78,36 @@ def render_structure(text: str, kind: str) -> str:
     return "\n".join([f"**{title}**", *lead, intro, items])
 
 
-def summary(document: LCDocument) -> str:
-    meta = document.metadata
-    text = str(meta.get("label") or "") or document.page_content
+def summary(chunk: StoredChunk) -> str:
+    text = str(chunk.metadata.get("label") or "") or chunk.text
     return f"« {text if len(text) <= 160 else text[:157].rstrip() + '…'} »"
 
 
-def definitions(question: str, acronyms: Mapping[str, str]) -> list[str]:
+def definitions(question: Text, acronyms: Mapping[str, str]) -> list[str]:
     """ "ZAN : zéro artificialisation nette." for each acronym the question names (written as an
     acronym, or in lower case when longer than two letters: "c koi le zan")."""
-    words = set(re.findall(r"[^\W\d_]+", question))
-    lowered = {word.lower() for word in words}
+    words = {token.cased for token in question.tokens if not token.is_number}
+    lowered = {token.folded for token in question.tokens if not token.is_number}
     named = [short for short in acronyms if short in words or (len(short) > 2 and short.lower() in lowered)]
     return [templates()["definition"].format(short=short, long=acronyms[short]) for short in named[:MAX_DEFINITIONS]]
 
 
-def compose(
-    documents: Sequence[LCDocument],
-    parents: Sequence[LCDocument | None],
-    definitions: Sequence[str] = (),
-) -> str:
-    """Answer from the ranked passages; `parents[i]` is the row or list of passage i, if any; the
+def compose(hits: Sequence[Hit], parents: Sequence[StoredChunk | None], definitions: Sequence[str] = ()) -> str:
+    """Answer from the ranked hits; `parents[i]` is the row or list of hit i, if any; the
     `definitions` of the acronyms a question asks about come first."""
     t = templates()
-    best = documents[0]
-    parts = [render_passage(best, parents[0]), source_line(best.metadata)]
+    best = hits[0]
+    parts = [render_passage(best.chunk, parents[0]), source_line(best.chunk)]
     if definitions:
         parts.insert(0, "\n".join(definitions))
-    top = best.metadata.get("score", 0.0) or 1e-9
-    others = [doc for doc in documents[1:] if doc.metadata.get("score", 0.0) >= SEE_ALSO_RATIO * top]
+    top = best.score or 1e-9
+    others = [hit.chunk for hit in hits[1:] if hit.score >= SEE_ALSO_RATIO * top]
     if others:
         lines = [
-            t["see_also_line"].format(summary=summary(doc), title=doc.metadata["title"], page=doc.metadata["page"])
-            for doc in others[:MAX_SEE_ALSO]
+            t["see_also_line"].format(
+                summary=summary(chunk), title=chunk.metadata["title"], page=chunk.metadata["page"]
+            )
+            for chunk in others[:MAX_SEE_ALSO]
         ]
         parts.append("\n".join([t["see_also_header"], *lines]))
     return "\n\n".join(parts)

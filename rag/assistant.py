@@ -20,17 +20,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from langchain_core.documents import Document as LCDocument
-
-from rag.answer import compose, definitions, pieces, refusal, section_path, suggestions
+from rag.analyzer import Text
+from rag.answer import compose, definitions, pieces, refusal, suggestions
 from rag.errors import IndexUnavailable, IndexUnreachable, UnknownFilter
 from rag.llm import Writer
+from rag.orders import addresses_the_assistant
 from rag.outline import Outline, build_outlines
-from rag.query import Query, Topic, addresses_the_assistant, is_follow_up
+from rag.question import Query, Topic, analyse, is_follow_up, read
 from rag.refusal import Evidence, Thresholds, judge
-from rag.retriever import Filters, HybridRetriever, SearchIndex, is_structure, to_document
+from rag.retriever import Filters, Hit, HybridRetriever
+from rag.search_index import SearchIndex, is_structure
 from rag.settings import Settings
-from rag.store import ChunkStore, DocumentInfo
+from rag.store import ChunkStore, DocumentInfo, StoredChunk
 from rag.verifier import verify
 
 logger = logging.getLogger("plan_logement.assistant")
@@ -200,39 +201,42 @@ class Assistant:
         index = self.snapshot()
         if filters:
             _check(filters, index)
-        asked = [turn.content for turn in history if turn.role == "user"]
+        asked = [read(content) for content in [turn.content for turn in history if turn.role == "user"][-TOPIC_TURNS:]]
+        words = read(question)
+        if self.writer and asked and is_follow_up(words):
+            question, standalone = self._standalone(question, asked[-1].raw)
+            if standalone:  # searched alone, without the previous question's words
+                words, asked = read(question), []
         previous = asked[-1] if asked else None
-        if self.writer and previous and is_follow_up(question):
-            question, previous = self._standalone(question, previous)
-        topic = self._topic(asked, filters, index) if previous else None
-        query = index.understand(question, previous, topic)
-        documents = self.retriever.documents(query, filters, index)
-        return question, self._answer(question, query, documents, index)
+        topic = self._topic(asked, filters, index) if asked else None
+        query = analyse(words, index, previous, topic)
+        hits = self.retriever.search(query, filters=filters, index=index)
+        return question, self._answer(query, hits, index)
 
-    def _topic(self, asked: list[str], filters: Filters | None, index: SearchIndex) -> Topic | None:
+    def _topic(self, asked: list[Text], filters: Filters | None, index: SearchIndex) -> Topic | None:
         """What the conversation was about: the passage that answered its last question, that
         question read in its own conversation (each of the last `TOPIC_TURNS` questions searched
         within the topic of the one before, as it was answered), found again in this snapshot
         rather than trusted from the client's copy of the answers."""
         topic, previous = None, None
-        for question in asked[-TOPIC_TURNS:]:
-            hits = self.retriever.search(index.understand(question, previous, topic), k=1, filters=filters, index=index)
+        for question in asked:
+            hits = self.retriever.search(analyse(question, index, previous, topic), k=1, filters=filters, index=index)
             if hits:
                 chunk = hits[0].chunk
                 topic = Topic(str(chunk.metadata["document"]), tuple(chunk.path))
             previous = question
         return topic
 
-    def _standalone(self, question: str, previous: str) -> tuple[str, str | None]:
-        """A follow-up rewritten standalone by the LLM, then searched without the previous
-        question's words; unchanged when the rewrite fails or drops one of its words."""
+    def _standalone(self, question: str, previous: str) -> tuple[str, bool]:
+        """A follow-up rewritten standalone by the LLM (True), to be searched without the previous
+        question's words; unchanged (False) when the rewrite fails or drops one of its words."""
         assert self.writer is not None
         try:
             standalone = self.writer.standalone(question, previous)
         except Exception as error:  # the extractive reading of the follow-up stands
             logger.warning("relance non réécrite (%s)", type(error).__name__)
-            return question, previous
-        return (standalone, None) if standalone else (question, previous)
+            return question, False
+        return (standalone, True) if standalone else (question, False)
 
     def _written(self, question: str, answer: Answer) -> Answer:
         """The LLM's answer if one is configured and it passes the check, else the extractive one."""
@@ -280,8 +284,8 @@ class Assistant:
         index = self.snapshot()
         if filters:
             _check(filters, index)
-        hits = self.retriever.search(index.understand(query), k=k, filters=filters, index=index)
-        return [_citation(to_document(hit)) for hit in hits]
+        hits = self.retriever.search(analyse(read(query), index), k=k, filters=filters, index=index)
+        return [_citation(hit) for hit in hits]
 
     def documents(self) -> list[DocumentInfo]:
         """The indexed documents and their numbers of passages."""
@@ -297,15 +301,15 @@ class Assistant:
         self.store.generation()  # the index server answers (a bounded call)
         return len({chunk.metadata["document"] for chunk in index.chunks.values()}), len(index.chunks)
 
-    def _answer(self, question: str, query: Query, documents: list[LCDocument], index: SearchIndex) -> Answer:
+    def _answer(self, query: Query, hits: list[Hit], index: SearchIndex) -> Answer:
         """The refusal check, then the French answer citing each retrieved passage (a member with
         its row or list); the acronyms a question asks the meaning of are spelled out first."""
-        parents = [_parent(index, document) for document in documents]
-        verdict = judge(query, self.evidence(documents, index, query), index.bm25, self.thresholds)
+        parents = [index.parent_of(hit.chunk) for hit in hits]
+        verdict = judge(query, self.evidence(hits, index, query), index.bm25, self.thresholds)
         if verdict.refused:
-            nearest = [str(document.metadata["document"]) for document in documents]
+            nearest = [str(hit.chunk.metadata["document"]) for hit in hits]
             topics = [top for document in dict.fromkeys([*nearest, *index.topics]) for top in index.topics[document]]
-            suggested = suggestions([document.metadata for document in documents], topics, index.acronyms)
+            suggested = suggestions([hit.chunk.metadata for hit in hits], topics, index.acronyms)
             return Answer(
                 refusal(suggested),
                 refused=True,
@@ -313,27 +317,25 @@ class Assistant:
                 refusal_detail=verdict.detail,
                 suggestions=suggested,
             )
-        spelled = definitions(question, index.acronyms) if query.asks_meaning else []
+        spelled = definitions(query.source, index.acronyms) if query.asks_meaning and query.source else []
         return Answer(
-            answer=compose(documents, parents, spelled),
+            answer=compose(hits, parents, spelled),
             refused=False,
-            citations=[_citation(document, parent) for document, parent in zip(documents, parents, strict=True)],
+            citations=[_citation(hit, parent) for hit, parent in zip(hits, parents, strict=True)],
         )
 
     def evidence(
-        self, documents: list[LCDocument], index: SearchIndex | None = None, query: Query | None = None
+        self, hits: list[Hit], index: SearchIndex | None = None, query: Query | None = None
     ) -> Evidence | None:
         """What the refusal step checks: the best passage (with its row or list for a member), its
         section path, its document's title, and whether it is the numbered part `query` names."""
-        if not documents:
+        if not hits:
             return None
         index = index or self.index
-        best = documents[0]
-        text = (_parent(index, best) or best).page_content
-        chunk = index.chunks.get(best.metadata["id"])
-        listing = chunk is not None and is_structure(chunk)
-        part = bool(query and query.part and chunk and chunk.id in index.part_nodes(query.part))
-        return Evidence(text, section_path(best.metadata), str(best.metadata["title"]), listing, part)
+        best = hits[0].chunk
+        text = (index.parent_of(best) or best).text
+        part = bool(query and query.part and best.id in index.part_nodes(query.part))
+        return Evidence(text, best.section, str(best.metadata["title"]), is_structure(best), part)
 
 
 def _check(filters: Filters, index: SearchIndex) -> None:
@@ -349,25 +351,19 @@ def _check(filters: Filters, index: SearchIndex) -> None:
             raise UnknownFilter(f"filters.axis : partie inconnue ; parties de premier niveau : {listed}")
 
 
-def _parent(index: SearchIndex, document: LCDocument) -> LCDocument | None:
-    """The row or list a retrieved member (an action, a key figure) belongs to, in the same snapshot."""
-    chunk = index.chunks.get(document.metadata["id"])
-    parent = index.parent_of(chunk) if chunk else None
-    return LCDocument(page_content=parent.text, metadata=parent.metadata) if parent else None
-
-
-def _citation(document: LCDocument, parent: LCDocument | None = None) -> Citation:
+def _citation(hit: Hit, parent: StoredChunk | None = None) -> Citation:
     """A member is cited with its row or list (a plan row: its issue and all its actions, a few
     hundred characters) even when one item matched, so the reader checks it in one place."""
-    meta = document.metadata
+    chunk = hit.chunk
+    meta = chunk.metadata
     return Citation(
-        text=(parent or document).page_content,
+        text=(parent or chunk).text,
         document=str(meta["document"]),
         title=str(meta["title"]),
         page=int(meta["page"]),
-        section=section_path(meta),
-        score=round(float(meta["score"]), 4),
-        kind=str(meta.get("kind", "paragraph")),
+        section=chunk.section,
+        score=round(float(hit.score), 4),
+        kind=chunk.kind,
         lever=str(meta.get("label", "")),
         format=Path(str(meta.get("filename") or "document.pdf")).suffix.lower().lstrip(".") or "pdf",
     )

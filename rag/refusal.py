@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.analyzer import analyze
+from rag.analyzer import analyze, tokenize
 from rag.lexical import BM25Index
-from rag.query import Query, cardinal_words, figures_of, is_year, measure_signs
+from rag.numbers import cardinal_words, figures, is_year, measure_signs
+from rag.question import Query
 
 _NUMBER = re.compile(r"\d")
 RARE_PLACE_IDF = 2.0  # BM25 idf of 2: a place named by fewer than about one passage in eight
@@ -114,9 +115,10 @@ def judge(query: Query, evidence: Evidence | None, bm25: BM25Index, thresholds: 
     # below decides. A number word ("les troisièmes assises", "1 milliard") is never in passing.
     strict = query.wants_number or query.wants_fact or query.follows_up
     identifying = {figure for figure in query.figures if _identifies(figure)} | set(query.amounts)
-    if identifying - set(figures_of(passage)):
+    words = tokenize(passage)  # the passage's words, read once
+    if identifying - set(figures(words)):
         return Verdict(True, 0.0, query.wants_number, "chiffre de la question absent du passage")
-    present = set(analyze(passage))
+    present = set(words.stems)
     matched = [word for word in query.content if word.found_in(present)]
     located = {place for place in query.located if bm25.idf_of(place) >= RARE_PLACE_IDF}
     if matched and len(matched) < len(query.content) and all(word.stem in located for word in matched):

@@ -1,37 +1,31 @@
-"""Hybrid retrieval: French BM25 fused with dense similarity from Chroma, one hit per row or list.
+"""Hybrid retrieval: French BM25 fused with dense similarity, one hit per row or list.
 
-`SearchIndex` is an immutable snapshot of what the store holds (chunks, BM25, rows and lists);
-ingesting builds a new one and swaps it in, so a query never sees a half-built index.
-`HybridRetriever` is a LangChain retriever; the assistant calls its `search` directly.
+`HybridRetriever.search` ranks the chunks of one `SearchIndex` snapshot for an analysed `Query`
+and returns typed `Hit`s, which travel as they are to the answer and the HTTP edge. It is also a
+LangChain retriever: `invoke` (for LangChain chains) turns the hits into LangChain documents,
+the only place they become one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.chunk import MEMBER_KINDS, STRUCTURE_KINDS
-from ingest.numbering import GENERIC_PART_NOUNS, Number
-from rag.acronyms import acronym_table
-from rag.analyzer import analyze, fold, stem
-from rag.lexical import BM25Index
-from rag.query import PartRef, Query, Topic, build_query, figures_of
+from ingest.chunk import STRUCTURE_KINDS
+from rag.question import Query, analyse, read
+from rag.search_index import SearchIndex, group_key, is_structure, part_depth
 from rag.store import ChunkStore, StoredChunk
 
 NUMBER_BOOST = 1.25  # a question asking "combien…" prefers passages that hold a number
 NAMED_BOOST = 1.25  # a question naming "RLS", "Montpellier" prefers passages naming them
 FIGURE_BOOST = 1.25  # a question naming a year ("en 2026") prefers passages holding it (a table's column)
 ENTITY_BOOST = 1.25  # "qui…", "où…" prefers passages naming someone or somewhere few passages name
-RARE_NAME_IDF = 2.0  # BM25 idf of 2: a name fewer than about one passage in eight holds
 STRUCTURE_BOOST = 1.5  # "résume…", "que contient l'axe II": nodes listing parts answer it
 STRUCTURE_DAMP = 0.6  # any other question: the passages below a node answer it more precisely
 PASSAGE_DAMP = 0.75  # a passage, when a part as a whole is asked for
@@ -40,7 +34,6 @@ PART_BOOST = 1.5  # "dans l'axe 2…": passages of that part; doubled for the pa
 TOPIC_DOCUMENT_BOOST = 1.6  # a follow-up: passages of the document the previous answer came from
 TOPIC_SECTION_BOOST = 1.15  # … and of its part, per heading shared with it (up to two)
 _NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")  # capitalised inside a sentence
 
 
 @dataclass(frozen=True)
@@ -55,12 +48,6 @@ class Hit:
     @property
     def group_key(self) -> tuple[str, str]:
         return group_key(self.chunk)
-
-
-def group_key(chunk: StoredChunk) -> tuple[str, str]:
-    """A row or list and its members (a plan row and its actions, key figures and their list) are
-    one answer; any other chunk is its own."""
-    return (str(chunk.metadata["document"]), str(chunk.metadata.get("group") or chunk.id))
 
 
 @dataclass(frozen=True)
@@ -81,109 +68,6 @@ class Filters:
         return (not self.document or meta.get("document") == self.document) and (
             not self.part or meta.get("top") == self.part
         )
-
-
-class SearchIndex:
-    """What the store holds, ready to search: chunks by id, BM25, and the row or list of each group."""
-
-    def __init__(self, chunks: Iterable[StoredChunk], vectors: np.ndarray | None = None) -> None:
-        self.chunks = {chunk.id: chunk for chunk in chunks}
-        # The chunks' embeddings in their order, for an exact dense search in memory (small
-        # indexes, see `dense_search`); None: Chroma's index answers.
-        self.vectors = vectors
-        self._order = list(self.chunks)
-        self.bm25 = BM25Index((chunk.id, chunk.to_chunk().lexical_text) for chunk in self.chunks.values())
-        # What the documents name, titles included ("Habitat à Nîmes"): a place they name is not absent.
-        titles = {str(chunk.metadata.get("title", "")) for chunk in self.chunks.values()}
-        self.vocabulary = frozenset(self.bm25.postings) | frozenset(analyze(" ".join(titles)))
-        self.naming = {id for id, chunk in self.chunks.items() if self._names_someone(chunk.text)}
-        self.groups = {
-            group_key(chunk): chunk
-            for chunk in self.chunks.values()
-            if chunk.metadata.get("group") and chunk.kind not in MEMBER_KINDS
-        }
-        self._figures: dict[str, frozenset[str]] = {}
-        self._part_nodes: dict[PartRef, list[str]] = {}
-
-    @cached_property
-    def topics(self) -> dict[str, list[str]]:
-        """Per document id, its top-level parts in reading order (what a filter may name, what a
-        refusal offers to ask about when the passages near the question offer nothing), computed
-        once per snapshot: a refusal must not sort the whole index."""
-        topics: dict[str, list[str]] = {}
-        for chunk in sorted(self.chunks.values(), key=lambda c: (c.metadata["document"], c.metadata["position"])):
-            meta = chunk.metadata
-            top = str(meta.get("top") or "")
-            entries = topics.setdefault(str(meta["document"]), [])
-            if top and top not in entries:
-                entries.append(top)
-        return topics
-
-    def _names_someone(self, text: str) -> bool:
-        """Whether the text holds a proper noun few passages hold ("Labège", "Pierre-André Durand",
-        "Aatiko"): the answer to a who or where question, unlike "Occitanie" or "État"."""
-        for name in _NAME.findall(text):
-            if all(self.bm25.idf_of(stem(fold(part))) >= RARE_NAME_IDF for part in name.split("-")):
-                return True
-        return False
-
-    def dense_search(self, vector: list[float], k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Ids and cosines of the `k` chunks nearest to `vector`, computed exactly in memory: under
-        some thousands of chunks a product of one matrix is cheaper than Chroma's query (0.4 ms at
-        8,600 chunks against 1.5 ms at any size, measured), and it reads this snapshot, not the store."""
-        assert self.vectors is not None
-        if not self._order:
-            return []
-        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
-        if allowed is not None:
-            scores[[index for index, id in enumerate(self._order) if id not in allowed]] = -np.inf
-        best = np.argpartition(-scores, k)[:k] if len(scores) > k else np.arange(len(scores))
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self._order[index], float(scores[index])) for index in best if np.isfinite(scores[index])]
-
-    def understand(self, question: str, previous: str | None = None, topic: Topic | None = None) -> Query:
-        """The question analysed once, against this snapshot's vocabulary (typo correction) and
-        its numbered parts."""
-        return build_query(
-            question, self.vocabulary, previous, known_part=lambda part: bool(self.part_nodes(part)), topic=topic
-        )
-
-    def figures(self, chunk: StoredChunk) -> frozenset[str]:
-        """The numbers a chunk holds (its text and its table's caption), computed once per snapshot."""
-        found = self._figures.get(chunk.id)
-        if found is None:
-            found = self._figures[chunk.id] = frozenset(figures_of(f"{chunk.metadata.get('section', '')} {chunk.text}"))
-        return found
-
-    @cached_property
-    def acronyms(self) -> dict[str, str]:
-        """What the acronyms of the documents stand for (their own definitions first)."""
-        passages = [chunk for chunk in self.chunks.values() if chunk.kind not in STRUCTURE_KINDS]
-        return acronym_table(
-            (chunk.text for chunk in passages if chunk.kind != "row"),
-            (chunk.text for chunk in passages if chunk.kind == "row"),
-        )
-
-    @cached_property
-    def sections(self) -> list[StoredChunk]:
-        return [chunk for chunk in self.chunks.values() if chunk.kind == "section"]
-
-    def part_nodes(self, part: PartRef) -> list[str]:
-        """Ids of the section nodes of a numbered part ("l'axe 2": the node whose own heading is "AXE 2 – …"),
-        found once per part and snapshot (understanding, ranking and the refusal check all ask)."""
-        if part not in self._part_nodes:
-            self._part_nodes[part] = [
-                chunk.id for chunk in self.sections if _part_depth(part, chunk) == len(chunk.path) - 1
-            ]
-        return self._part_nodes[part]
-
-    def parent_of(self, chunk: StoredChunk) -> StoredChunk | None:
-        """The row or list a member (an action, a key figure) belongs to; a row holding a list is its own."""
-        if chunk.kind in MEMBER_KINDS:
-            return self.groups.get(group_key(chunk))
-        if chunk.kind == "row" and chunk.items:
-            return chunk
-        return None
 
 
 class HybridRetriever(BaseRetriever):
@@ -288,31 +172,16 @@ class HybridRetriever(BaseRetriever):
         return boost
 
     def _get_relevant_documents(
-        self,
-        query: str,
-        *,
-        run_manager: CallbackManagerForRetrieverRun,
-        understood: Query | None = None,
-        filters: Filters | None = None,
-        index: SearchIndex | None = None,
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, filters: Filters | None = None
     ) -> list[LCDocument]:
-        index = index or self.index
-        return self.documents(understood or index.understand(query), filters, index)
-
-    def documents(self, query: Query, filters: Filters | None, index: SearchIndex) -> list[LCDocument]:
-        """The best hits as LangChain documents, without `invoke`'s callback run (the assistant's
-        answer path; `invoke` stays for LangChain chains)."""
-        return [to_document(hit) for hit in self.search(query, filters=filters, index=index)]
+        """LangChain's entry (`invoke`): the best hits of the current snapshot as LangChain documents."""
+        index = self.index
+        return [to_document(hit) for hit in self.search(analyse(read(query), index), filters=filters, index=index)]
 
 
 def _rank(hit: Hit) -> tuple[float, int, str, str]:
     meta = hit.chunk.metadata
     return (-hit.score, int(meta.get("position", 0)), str(meta["document"]), hit.chunk.id)
-
-
-def is_structure(chunk: StoredChunk) -> bool:
-    """A node listing parts: the document, a section, or a lead-in with its list."""
-    return chunk.kind in STRUCTURE_KINDS or bool(chunk.parts)
 
 
 def _structure_boost(query: Query, chunk: StoredChunk) -> float:
@@ -327,40 +196,11 @@ def _structure_boost(query: Query, chunk: StoredChunk) -> float:
         boost = PASSAGE_DAMP
     elif chunk.kind in STRUCTURE_KINDS:  # a lead-in with its list is a passage too
         boost = STRUCTURE_DAMP
-    if query.part and (depth := _part_depth(query.part, chunk)) is not None:
+    if query.part and (depth := part_depth(query.part, chunk)) is not None:
         boost *= PART_BOOST
         if chunk.kind == "section" and depth == len(chunk.path) - 1:
             boost *= PART_BOOST
     return boost
-
-
-def _part_depth(part: PartRef, chunk: StoredChunk) -> int | None:
-    """Where in the chunk's heading path the part's numbers are ("axe 2" in "AXE 2 – …" › "Fiche 3":
-    depth 0), or None when the chunk lies outside the part."""
-    numbers = chunk.numbers
-    for depth, number in enumerate(numbers):
-        if number is None or not _same(part.noun, part.numbers[0], number):
-            continue
-        if len(part.numbers) == 1:
-            return depth
-        for deeper in range(depth + 1, len(numbers)):
-            found = numbers[deeper]
-            if found is not None and ".".join(found.parts) == part.numbers[1]:
-                return deeper
-    return None
-
-
-def _same(noun: str, asked: str, number: Number) -> bool:
-    """ "axe 2" is "AXE 2 –" and "II. …", not "Action 2" or "Article 2": a bare number ("II.",
-    "2.") answers a generic noun (axe, partie, chapitre…), not one that names a kind of part
-    ("l'orientation 2", "l'article 2", "la fiche 2" are written as such)."""
-    if ".".join(number.parts) != asked:
-        return False
-    if not noun:
-        return True
-    if not number.noun:
-        return noun in GENERIC_PART_NOUNS
-    return noun[:4] == number.noun[:4]
 
 
 def _shared_headings(path: list[str], other: tuple[str, ...], most: int = 2) -> int:

@@ -81,6 +81,11 @@ class StoredChunk:
     def kind(self) -> str:
         return str(self.metadata.get("kind", "paragraph"))
 
+    @property
+    def section(self) -> str:
+        """ "III. … › A - …": the headings the chunk sits under (and its table's caption)."""
+        return str(self.metadata.get("section") or "")
+
     @cached_property
     def numbers(self) -> list[Number | None]:
         """The numbers of the headings above ("AXE 2 –" → 2), to match "l'axe 2" in a question."""

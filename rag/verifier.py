@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rag.analyzer import analyze, fold
-from rag.query import MONTHS
+from rag.numbers import MONTHS
 
 ACTION_SUPPORT = 0.6  # share of a bullet's content words that the cited passages must hold
 _CITATION = re.compile(r"\[(\d{1,2})\]")

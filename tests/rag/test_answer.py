@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from langchain_core.documents import Document as LCDocument
-
+from rag.analyzer import tokenize
 from rag.answer import MAX_SUGGESTIONS, compose, definitions, refusal, suggestions
+from rag.retriever import Hit
+from rag.store import StoredChunk
 
 
 def test_a_refusal_is_one_sentence_then_questions_on_the_nearest_rows_and_headings() -> None:
@@ -49,9 +50,9 @@ def test_topics_are_cut_at_a_natural_break_and_their_acronyms_spelled_out_once()
     assert refusal([]).count("\n") == 0
 
 
-def _hit(text: str, kind: str, path: list[str], **meta: object) -> LCDocument:
+def _hit(text: str, kind: str, path: list[str], **meta: object) -> Hit:
     metadata = {"kind": kind, "path": json.dumps(path), "section": " › ".join(path), "title": "PLH", "page": 3}
-    return LCDocument(page_content=text, metadata={**metadata, **meta})
+    return Hit(StoredChunk("c1", text, {**metadata, **meta}), score=1.0, lexical=1.0, dense=0.0)
 
 
 def test_a_table_row_is_answered_by_its_header_value_pairs_under_its_table() -> None:
@@ -68,6 +69,6 @@ def test_a_table_row_is_answered_by_its_header_value_pairs_under_its_table() -> 
 def test_a_paragraph_is_quoted_under_its_heading_and_definitions_come_only_when_given() -> None:
     paragraph = _hit("L'agglomération aide les ménages à acheter.", "paragraph", ["Action 1.3 – Accession"])
     assert compose([paragraph], [None]).startswith("**Action 1.3 – Accession**\n« L'agglomération aide")
-    spelled = definitions("c'est quoi le PSLA ?", {"PSLA": "prêt social location-accession"})
+    spelled = definitions(tokenize("c'est quoi le PSLA ?"), {"PSLA": "prêt social location-accession"})
     assert spelled == ["PSLA : prêt social location-accession."]
     assert compose([paragraph], [None], spelled).startswith("PSLA : prêt social location-accession.\n\n")

@@ -9,7 +9,7 @@ import pytest
 from eval.scorer import load_questions
 from rag.assistant import Assistant
 from rag.lexical import BM25Index, QueryTerm
-from rag.query import ContentWord, Query
+from rag.question import ContentWord, Query, analyse, read
 from rag.retriever import Filters, HybridRetriever, SearchIndex
 from rag.store import ChunkStore, StoredChunk
 
@@ -97,7 +97,7 @@ def always_dense(assistant: Assistant) -> HybridRetriever:
 def test_skipping_the_embedding_never_changes_the_best_hit(assistant: Assistant, always_dense: HybridRetriever) -> None:
     skipped = 0
     for question in load_questions("dev"):
-        query = assistant.index.understand(question.question)
+        query = analyse(read(question.question), assistant.index)
         fast = assistant.retriever.search(query)
         full = always_dense.search(query)
         assert [hit.group_key for hit in fast[:1]] == [hit.group_key for hit in full[:1]], question.question
