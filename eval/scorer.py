@@ -215,10 +215,10 @@ def load_questions(split: str) -> list[Question]:
         paths = [DOCUMENT_QUESTIONS / f"{document}.jsonl" for document in document_roles()[role]]
     else:
         paths = [QUESTIONS_DIR / f"{split}.jsonl"]
-    return [_question(json.loads(line)) for path in paths for line in path.read_text("utf-8").splitlines() if line]
+    return [parse_question(json.loads(line)) for path in paths for line in path.read_text("utf-8").splitlines() if line]
 
 
-def _question(raw: dict[str, Any]) -> Question:
+def parse_question(raw: dict[str, Any]) -> Question:
     history = tuple(Turn(turn["role"], turn["content"]) for turn in raw.get("history") or ())
     evidence = raw.get("evidence")
     return Question(
@@ -258,14 +258,14 @@ def score(ask: Ask, questions: list[Question], system: str, split: str) -> Repor
     for question in questions:
         history: list[Turn] = list(question.history)
         for turn in (question, *question.follows):
-            outcome = _outcome(ask, turn, history)
+            outcome = outcome_of(ask, turn, history)
             history += [Turn("user", turn.question), Turn("assistant", outcome.answer.answer)]
             if not question.follows or turn is not question:
                 report.outcomes.append(outcome)
     return report
 
 
-def _outcome(ask: Ask, question: Question, history: Sequence[Turn]) -> Outcome:
+def outcome_of(ask: Ask, question: Question, history: Sequence[Turn]) -> Outcome:
     started = time.perf_counter()
     answer = ask(question.question, history)
     outcome = Outcome(question, answer, time.perf_counter() - started)
@@ -285,14 +285,17 @@ def _outcome(ask: Ask, question: Question, history: Sequence[Turn]) -> Outcome:
     return outcome
 
 
-def build_assistant(data_dir: Path, settings: Settings | None = None, documents: bool = False) -> Assistant:
-    """A fresh index of the corpus (and, with `documents`, of the evaluation documents beside it),
-    so the score measures the code as it is now."""
+def build_assistant(
+    data_dir: Path, settings: Settings | None = None, documents: bool = False, extra: Sequence[Path] = ()
+) -> Assistant:
+    """A fresh index of the corpus (and, with `documents`, of the evaluation documents beside it,
+    and of the folders `extra`), so the score measures the code as it is now."""
     folder = CORPUS
     if documents:
         folder = data_dir / "documents"
         folder.mkdir(parents=True)
-        for source in [*CORPUS.iterdir(), *DOCUMENTS_DIR.iterdir()]:
+        sources = [*CORPUS.iterdir(), *DOCUMENTS_DIR.iterdir(), *(path for more in extra for path in more.iterdir())]
+        for source in sources:
             if source.suffix.lower() in (".pdf", ".md"):
                 (folder / source.name).write_bytes(source.read_bytes())
     settings = settings or Settings(data_dir=data_dir, corpus_dir=folder)
