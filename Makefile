@@ -55,8 +55,10 @@ lint: $(DEV) $(E5)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+# Every split scored, then the audit of rag/data's rule lines (each must change an answer).
 eval: $(DEV) $(E5)
 	$(BIN)/python -m eval.scorer
+	$(BIN)/python -m eval.audit --gate
 
 bench: $(DEV) $(E5)
 	$(BIN)/python -m eval.bench

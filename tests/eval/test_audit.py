@@ -1,0 +1,40 @@
+"""The audit of `rag/data/`: a line is removed only while it is judged, and every rule line earns its place."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.audit import Asked, LineReport, format_report, key_stems, main, without
+from eval.scorer import Question
+from rag.assistant import Assistant
+from rag.question import analyse, read
+
+
+def test_a_line_is_left_out_only_while_it_is_judged(assistant: Assistant) -> None:
+    def asks_a_number() -> bool:
+        return analyse(read("combien de logements sociaux ?"), assistant.index).wants_number
+
+    assert asks_a_number()
+    with without("quantity_cues.txt", ["combien"]):
+        assert not asks_a_number()
+    assert asks_a_number()
+
+
+def test_a_line_acts_only_on_questions_holding_its_words() -> None:
+    assert key_stems("synonyms.tsv", "logements sociaux\tLLS OLS") == frozenset({"log", "social"})
+    assert key_stems("measures.txt", "montant\t€ euros") == frozenset({"mont"})
+
+
+def test_the_report_counts_the_lines_that_change_nothing() -> None:
+    asked = Asked(Question("q", "combien ?", "figure", "12"), "dev", False)
+    reports = [LineReport("quantity_cues.txt", "combien", [asked], fixed=1), LineReport("idioms.txt", "quand meme")]
+    text = format_report(reports)
+    assert text.startswith("2 audited lines; 1 change no answer.")
+    assert "| quantity_cues.txt | `combien` | 1 | dev 1 |" in text
+
+
+@pytest.mark.slow
+def test_every_rule_line_changes_an_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    """The gate of `make eval`: a line of rag/data's rules that changes no answer is not kept."""
+    status = main(["--gate"])
+    assert status == 0, capsys.readouterr().out
