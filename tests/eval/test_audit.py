@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.audit import Asked, LineReport, format_report, key_stems, main, without
+from eval.audit import Asked, LineReport, format_report, held_stems, key_stems, main, without
 from eval.scorer import Question
 from rag.assistant import Assistant
 from rag.question import analyse, read
@@ -23,13 +23,17 @@ def test_a_line_is_left_out_only_while_it_is_judged(assistant: Assistant) -> Non
 def test_a_line_acts_only_on_questions_holding_its_words() -> None:
     assert key_stems("synonyms.tsv", "logements sociaux\tLLS OLS") == frozenset({"log", "social"})
     assert key_stems("measures.txt", "montant\t€ euros") == frozenset({"mont"})
+    # A cue is matched on every word, elisions included: "qu'est-ce que" holds "qu est ce que".
+    assert key_stems("meaning_cues.txt", "qu est ce que") <= held_stems("Qu'est-ce que le ZAN ?")
 
 
-def test_the_report_counts_the_lines_that_change_nothing() -> None:
-    asked = Asked(Question("q", "combien ?", "figure", "12"), "dev", False)
-    reports = [LineReport("quantity_cues.txt", "combien", [asked], fixed=1), LineReport("idioms.txt", "quand meme")]
+def test_the_report_counts_the_lines_that_change_nothing_and_those_never_tried() -> None:
+    asked = Asked(Question("q", "combien ?", "figure", "12"), "dev", "corpus")
+    acting = LineReport("quantity_cues.txt", "combien", [asked], exercised=3, fixed=1)
+    idle = LineReport("strict_cues.txt", "qui est", exercised=2)
+    reports = [acting, idle, LineReport("idioms.txt", "quand meme")]
     text = format_report(reports)
-    assert text.startswith("2 audited lines; 1 change no answer.")
+    assert text.startswith("3 audited lines; 1 change no answer of the questions holding their words; 1 held by no")
     assert "| quantity_cues.txt | `combien` | 1 | dev 1 |" in text
 
 
