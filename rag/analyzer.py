@@ -3,8 +3,8 @@
 A text is split into words once (`tokenize`): lower-case, accents folded, elided l'/d'/qu'…
 marked, each word's place kept, so "l'accès aux terrains" and "acces terrain" meet on the same
 terms and every reader of a question (its stems, its cues, its figures, its proper nouns) reads
-the same words. Stems are Snowball French. The stop-word list and the synonym/acronym table are
-data files in `rag/data/`.
+the same words. Stems are Snowball French; the stop-word list is a data file in `rag/data/` (the
+paraphrase table and the glossary are read in `rag/synonyms.py`).
 """
 
 from __future__ import annotations
