@@ -132,3 +132,12 @@ def test_the_in_memory_search_ranks_by_cosine_within_the_allowed_chunks() -> Non
     assert [id for id, _ in index.dense_search([0.0, 1.0], 2)] == ["c", "b"]
     assert [id for id, _ in index.dense_search([0.0, 1.0], 5, allowed={"a", "b"})] == ["b", "a"]
     assert index.dense_search([1.0, 0.0], 1)[0] == ("a", pytest.approx(1.0))
+
+
+def test_langchain_documents_only_at_the_langchain_boundary(assistant: Assistant) -> None:
+    """`invoke` (for LangChain chains) gives the same passages as the typed search, as LangChain documents."""
+    question = "Quel levier pour l'accès au foncier ?"
+    documents = assistant.retriever.invoke(question)
+    hits = assistant.retriever.search(analyse(read(question), assistant.index))
+    assert [document.metadata["id"] for document in documents] == [hit.chunk.id for hit in hits]
+    assert documents[0].page_content == hits[0].chunk.text and documents[0].metadata["score"] == hits[0].score
