@@ -1,10 +1,9 @@
-"""The audit of `rag/data/`: a line is removed only while it is judged, and every rule line earns its place."""
+"""The audit of `rag/data/` (`python -m eval.audit`, run with its gate by `make eval`): a line is removed
+only while it is judged, on the questions holding its words, and the report counts the idle ones."""
 
 from __future__ import annotations
 
-import pytest
-
-from eval.audit import Asked, LineReport, format_report, held_stems, key_stems, main, without
+from eval.audit import Asked, LineReport, format_report, held_stems, key_stems, without
 from eval.scorer import Question
 from rag.assistant import Assistant
 from rag.question import analyse, read
@@ -35,10 +34,3 @@ def test_the_report_counts_the_lines_that_change_nothing_and_those_never_tried()
     text = format_report(reports)
     assert text.startswith("3 audited lines; 1 change no answer of the questions holding their words; 1 held by no")
     assert "| quantity_cues.txt | `combien` | 1 | dev 1 |" in text
-
-
-@pytest.mark.slow
-def test_every_rule_line_changes_an_answer(capsys: pytest.CaptureFixture[str]) -> None:
-    """The gate of `make eval`: a line of rag/data's rules that changes no answer is not kept."""
-    status = main(["--gate"])
-    assert status == 0, capsys.readouterr().out
