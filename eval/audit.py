@@ -44,11 +44,11 @@ from eval.scorer import (
     Question,
     build_assistant,
     load_questions,
-    outcome_of,
     parse_question,
+    score,
 )
 from rag.analyzer import data_lines, stem, tokenize
-from rag.assistant import Answer, Assistant, Turn
+from rag.assistant import Answer, Assistant
 
 EVAL_DIR = Path(__file__).resolve().parent
 TRAINING_DIR = EVAL_DIR / "training"
@@ -136,15 +136,14 @@ def questions() -> list[Asked]:
 
 
 def ask(item: Asked, assistant: Assistant) -> tuple[tuple[tuple[object, ...], ...], tuple[bool, ...]]:
-    """Each turn's answer (asked with the conversation so far) and whether it is right."""
-    history: list[Turn] = list(item.question.history)
-    seen, right = [], []
-    for turn in item.turns:
-        outcome = outcome_of(assistant.ask, turn, history)
-        history += [Turn("user", turn.question), Turn("assistant", outcome.answer.answer)]
-        seen.append(_seen(outcome.answer))
-        right.append(outcome.answer.refused if turn.must_refuse else outcome.rank == 1 and not outcome.answer.refused)
-    return tuple(seen), tuple(right)
+    """Each scored answer of the question (a conversation's turns asked as the scorer asks them)
+    and whether it is right (not among the scorer's misses)."""
+    report = score(assistant.ask, [item.question], "audit", item.split)
+    missed = {miss["id"] for miss in report.misses()}
+    return (
+        tuple(_seen(outcome.answer) for outcome in report.outcomes),
+        tuple(outcome.question.id not in missed for outcome in report.outcomes),
+    )
 
 
 def key_stems(file: str, line: str) -> frozenset[str]:

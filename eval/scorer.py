@@ -258,14 +258,14 @@ def score(ask: Ask, questions: list[Question], system: str, split: str) -> Repor
     for question in questions:
         history: list[Turn] = list(question.history)
         for turn in (question, *question.follows):
-            outcome = outcome_of(ask, turn, history)
+            outcome = _outcome(ask, turn, history)
             history += [Turn("user", turn.question), Turn("assistant", outcome.answer.answer)]
             if not question.follows or turn is not question:
                 report.outcomes.append(outcome)
     return report
 
 
-def outcome_of(ask: Ask, question: Question, history: Sequence[Turn]) -> Outcome:
+def _outcome(ask: Ask, question: Question, history: Sequence[Turn]) -> Outcome:
     started = time.perf_counter()
     answer = ask(question.question, history)
     outcome = Outcome(question, answer, time.perf_counter() - started)

@@ -201,7 +201,8 @@ class Assistant:
         index = self.snapshot()
         if filters:
             _check(filters, index)
-        asked = [read(content) for content in [turn.content for turn in history if turn.role == "user"][-TOPIC_TURNS:]]
+        user_turns = [turn.content for turn in history if turn.role == "user"][-TOPIC_TURNS:]
+        asked = [read(content) for content in user_turns]
         words = read(question)
         if self.writer and asked and is_follow_up(words):
             question, standalone = self._standalone(question, asked[-1].raw)

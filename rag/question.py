@@ -84,7 +84,6 @@ class Query:
     weighted stems; the refusal check reads `content` (what the question is about, checked against
     the passage) and the rest; the answer reads `source` (the acronyms it names)."""
 
-    question: str
     text: str
     terms: tuple[QueryTerm, ...]
     content: tuple[ContentWord, ...] = field(default_factory=tuple)
@@ -188,7 +187,6 @@ def analyse(question: Text, documents: Documents, previous: Text | None = None, 
     found = figures(question)
     wants_number = bool(quantity)  # "combien…", "quel est le loyer…"
     return Query(
-        question=raw,
         text=text,
         terms=tuple(QueryTerm(term, weight) for term, weight in weights.items()),
         content=tuple(content),

@@ -53,20 +53,20 @@ def _retriever(cosines: dict[str, float], chunks: list[StoredChunk]) -> HybridRe
 
 def test_a_dense_near_tie_does_not_overturn_a_clear_lexical_winner() -> None:
     chunks = [_chunk("a", "observatoires du foncier foncier"), _chunk("b", "foncier"), _chunk("c", "autre chose")]
-    query = Query("q", "q", (QueryTerm("fonci"), QueryTerm("observatoir")))
+    query = Query("q", (QueryTerm("fonci"), QueryTerm("observatoir")))
     # The model barely prefers b (0.004): stretching the candidates' spread to 0..1 would make that decisive.
     hits = _retriever({"a": 0.850, "b": 0.854, "c": 0.840}, chunks).search(query)
     assert [hit.chunk.id for hit in hits[:2]] == ["a", "b"]
     # A real dense preference (a wide gap) still counts.
-    hits = _retriever({"a": 0.70, "b": 0.90, "c": 0.60}, chunks).search(Query("q", "q", (QueryTerm("fonci"),)))
+    hits = _retriever({"a": 0.70, "b": 0.90, "c": 0.60}, chunks).search(Query("q", (QueryTerm("fonci"),)))
     assert hits[0].chunk.id == "b"
 
 
 def test_passages_naming_what_the_question_names_come_first() -> None:
     chunks = [_chunk("a", "le secteur du logement, secteur clé"), _chunk("b", "bonnes pratiques SMS")]
     terms = (QueryTerm("secteur"), QueryTerm("sm"))  # "les SMS (secteurs de mixité sociale)…"
-    plain = Query("q", "q", terms)
-    named = Query("q", "q", terms, named=(ContentWord("sm"),))
+    plain = Query("q", terms)
+    named = Query("q", terms, named=(ContentWord("sm"),))
     retriever = _retriever({"a": 0.8, "b": 0.8}, chunks)
     assert retriever.search(plain)[0].chunk.id == "a"
     assert retriever.search(named)[0].chunk.id == "b"
