@@ -150,10 +150,10 @@ def key_stems(file: str, line: str) -> frozenset[str]:
     """The stems a question must hold for `line` to act on it: its trigger's stems for a paraphrase
     (matched on the stems of the words that count), else the stems of all its words, elisions
     included ("qu est ce que" is matched on "qu'est-ce que")."""
-    words = tokenize(line.partition("\t")[0])
+    trigger = line.partition("\t")[0]
     if file == "synonyms.tsv":
-        return frozenset(words.all_stems)
-    return frozenset(stem(token.folded) for token in words.tokens)
+        return frozenset(tokenize(trigger).all_stems)
+    return frozenset(held_stems(trigger))
 
 
 def held_stems(text: str) -> set[str]:
